@@ -1,0 +1,122 @@
+"""The beat classifier: ECG window and RR features -> LTC dynamics -> five AAMI class logits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import diffrax
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from model.ltc import FusedLTCSolver, LTCCell, LTCTerm
+from model.preprocess import N_RR_FEATURES, InputConfig
+from model.records import AAMI_CLASSES
+from model.wiring import Wiring, WiringConfig, build_wiring
+
+SOLVERS = {
+    "fused": FusedLTCSolver,
+    "euler": diffrax.Euler,
+    "heun": diffrax.Heun,
+    "tsit5": diffrax.Tsit5,
+}
+"""Solvers selectable by name; all use a fixed number of steps per input sample."""
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """ODE solver settings; stored in the model card."""
+
+    name: str = "fused"
+    steps_per_sample: int = 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class BeatClassifier(eqx.Module):
+    """LTC network plus a linear readout of each neuron's final and mean potential.
+
+    For a window of T samples the LTC state v(t) starts at 0 and is integrated
+    over [0, T]; logits = W [v(T); mean_t v(t)] + b. The readout sees all
+    neurons, and the motor neuron of each class is its named output.
+    """
+
+    cell: LTCCell
+    readout_w: Float[Array, "classes features"]
+    readout_b: Float[Array, " classes"]
+    input_config: InputConfig = eqx.field(static=True)
+    wiring_config: WiringConfig = eqx.field(static=True)
+    solver_config: SolverConfig = eqx.field(static=True)
+
+    def __init__(
+        self,
+        input_config: InputConfig = InputConfig(),
+        wiring_config: WiringConfig = WiringConfig(),
+        solver_config: SolverConfig = SolverConfig(),
+        *,
+        key: jax.Array,
+    ):
+        if wiring_config.n_inputs != 1 + N_RR_FEATURES:
+            raise ValueError(
+                f"wiring n_inputs is {wiring_config.n_inputs}; the inputs are 1 ECG channel "
+                f"and {N_RR_FEATURES} RR features."
+            )
+        cell_key, readout_key = jax.random.split(key)
+        self.cell = LTCCell(build_wiring(wiring_config), key=cell_key)
+        n_features = 2 * wiring_config.n_neurons
+        self.readout_w = jax.random.normal(readout_key, (len(AAMI_CLASSES), n_features)) * 0.1
+        self.readout_b = jnp.zeros((len(AAMI_CLASSES),))
+        self.input_config = input_config
+        self.wiring_config = wiring_config
+        self.solver_config = solver_config
+
+    @property
+    def wiring(self) -> Wiring:
+        return build_wiring(self.wiring_config)
+
+    def states(
+        self, ecg: Float[Array, "batch samples"], rr: Float[Array, "batch rr"]
+    ) -> Float[Array, "samples neurons batch"]:
+        """Integrate the LTC over each window; returns v after each input sample."""
+        n_samples = ecg.shape[1]
+        rr_channels = jnp.broadcast_to(rr.T[None, :, :], (n_samples, rr.shape[1], rr.shape[0]))
+        inputs = jnp.concatenate([ecg.T[:, None, :], rr_channels], axis=1)
+
+        steps = self.solver_config.steps_per_sample
+        n_steps = n_samples * steps
+        step_times = jnp.arange(n_steps + 1, dtype=jnp.float32) / steps
+        y0 = jnp.zeros((self.cell.n_neurons, ecg.shape[0]), dtype=ecg.dtype)
+        solution = diffrax.diffeqsolve(
+            LTCTerm(self.cell),
+            SOLVERS[self.solver_config.name](),
+            t0=0.0,
+            t1=float(n_samples),
+            dt0=None,
+            y0=y0,
+            args=inputs,
+            saveat=diffrax.SaveAt(steps=True),
+            stepsize_controller=diffrax.StepTo(ts=step_times),
+            max_steps=n_steps,
+            adjoint=diffrax.RecursiveCheckpointAdjoint(checkpoints=n_steps),
+        )
+        return solution.ys[steps - 1 :: steps]
+
+    def logits_from_states(
+        self, states: Float[Array, "samples neurons batch"]
+    ) -> Float[Array, "batch classes"]:
+        features = jnp.concatenate([states[-1], jnp.mean(states, axis=0)], axis=0)
+        return (self.readout_w @ features).T + self.readout_b
+
+    def __call__(
+        self, ecg: Float[Array, "batch samples"], rr: Float[Array, "batch rr"]
+    ) -> tuple[Float[Array, "batch classes"], Float[Array, "samples neurons batch"]]:
+        """Return class logits and the neuron-state trajectories for a batch of beats."""
+        states = self.states(ecg, rr)
+        return self.logits_from_states(states), states
+
+
+def count_parameters(model: eqx.Module) -> int:
+    leaves = jax.tree_util.tree_leaves(eqx.filter(model, eqx.is_inexact_array))
+    return int(sum(leaf.size for leaf in leaves))

@@ -1,0 +1,114 @@
+"""Score the classifier against reference annotations with AAMI EC57 statistics.
+
+    python -m model.evaluate                      # DS2 of the inter-patient split
+    python -m model.evaluate --records 100 ~/data/other.hea
+    python -m model.evaluate --update-card        # store the DS2 result in the model card
+
+Beats are classified at the reference annotation positions, so every reference
+beat is matched to exactly one prediction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from model.classifier import SolverConfig
+from model.data_paths import DS2_RECORDS, require_data_dir
+from model.inference import classify_record, load_classifier
+from model.metrics import class_statistics, confusion_matrix, format_report
+from model.records import load_record
+from model.weights import DEFAULT_WEIGHTS, _atomic_write_bytes, card_path_for, read_card
+
+logger = logging.getLogger(__name__)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--records", nargs="+", help="MIT-BIH record names or .hea paths (default: DS2)"
+    )
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--solver", help="override the model card's solver: fused, euler, heun, tsit5")
+    parser.add_argument("--steps-per-sample", type=int, help="override the solver steps per input sample")
+    parser.add_argument("--json", type=Path, help="also write the statistics to this JSON file")
+    parser.add_argument(
+        "--update-card", action="store_true", help="store the result as the model card's DS2 metrics"
+    )
+    return parser.parse_args(argv)
+
+
+def resolve_record_paths(names: list[str] | None) -> list[Path]:
+    if not names:
+        mitdb = require_data_dir() / "mitdb"
+        return [mitdb / f"{name}.hea" for name in DS2_RECORDS]
+
+    paths = []
+    for name in names:
+        path = Path(name).expanduser()
+        if path.suffix != ".hea":
+            path = require_data_dir() / "mitdb" / f"{name}.hea" if not path.exists() else path
+        paths.append(path)
+    return paths
+
+
+def evaluate(paths: list[Path], weights: Path, solver_config: SolverConfig | None) -> dict:
+    """Classify each record and return per-record and pooled confusion matrices."""
+    classifier = load_classifier(weights, solver_config)
+    pooled = np.zeros((5, 5), dtype=np.int64)
+    per_record = {}
+    started = time.monotonic()
+    for path in paths:
+        record = load_record(path)
+        prediction = classify_record(record, classifier)
+        counts = confusion_matrix(record.beats.aami, prediction.predicted)
+        per_record[record.record_name] = counts.tolist()
+        pooled += counts
+        logger.info("%s: %d beats, %d agree", record.record_name, counts.sum(), np.trace(counts))
+
+    return {
+        "records": [path.stem for path in paths],
+        "confusion": pooled.tolist(),
+        "per_class": class_statistics(pooled),
+        "per_record_confusion": per_record,
+        "seconds": round(time.monotonic() - started, 2),
+        "solver": (solver_config or SolverConfig(**read_card(weights)["solver_config"])).to_dict(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+    card = read_card(args.weights)
+    solver_config = None
+    if args.solver or args.steps_per_sample:
+        base = SolverConfig(**card["solver_config"])
+        solver_config = SolverConfig(args.solver or base.name, args.steps_per_sample or base.steps_per_sample)
+
+    paths = resolve_record_paths(args.records)
+    result = evaluate(paths, args.weights, solver_config)
+    counts = np.asarray(result["confusion"])
+    title = "DS2" if not args.records else ", ".join(result["records"])
+    sys.stdout.write(format_report(counts, f"{title}: {counts.sum()} beats in {result['seconds']} s") + "\n")
+
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    if args.update_card:
+        if args.records or solver_config:
+            raise SystemExit("--update-card stores DS2 results of the card's own solver only.")
+        card["ds2"] = {key: result[key] for key in ("confusion", "per_class", "records")}
+        card_path = card_path_for(args.weights)
+        _atomic_write_bytes(card_path, json.dumps(card, indent=2).encode() + b"\n")
+        logger.info("updated %s", card_path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

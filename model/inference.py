@@ -1,0 +1,179 @@
+"""Classify every beat of a record and place the neuron states on the record's time axis."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from model.classifier import BeatClassifier, SolverConfig
+from model.preprocess import BeatInputs, prepare_beats
+from model.records import EcgRecord
+from model.weights import DEFAULT_WEIGHTS, load_classifier_file
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 256
+UNCLASSIFIED = -1
+"""`predicted` value of a beat whose input window touches invalid samples."""
+
+
+class ClassificationCancelled(Exception):
+    """Raised between batches when the caller's should_cancel() returns True."""
+
+
+@dataclass
+class RecordPrediction:
+    """Network output for every beat of a record, on the record's own sample axis."""
+
+    sample: np.ndarray
+    """int64 (n_beats,): beat positions in samples at the record's fs."""
+    probabilities: np.ndarray
+    """float32 (n_beats, 5): class probabilities in AAMI_CLASSES order; NaN where unclassified."""
+    predicted: np.ndarray
+    """int8 (n_beats,): index into AAMI_CLASSES, or UNCLASSIFIED (-1)."""
+    classified: np.ndarray
+    """bool (n_beats,): False where the input window touches invalid samples."""
+    rr_s: np.ndarray
+    """float32 (n_beats, 2): previous and next RR interval in seconds."""
+    state_sample: np.ndarray
+    """int64 (n_steps,): record sample of each state column (one column per model-rate sample)."""
+    states: np.ndarray
+    """float32 (n_steps, n_neurons): neuron potentials; NaN where no beat window covers."""
+    neuron_names: list[str]
+    neuron_roles: list[str]
+
+
+_CACHE: dict[tuple[Path, SolverConfig | None], BeatClassifier] = {}
+
+
+def load_classifier(
+    weights_path: str | Path | None = None, solver_config: SolverConfig | None = None
+) -> BeatClassifier:
+    """Load (once per path) the classifier; the default is the shipped weights in resources/."""
+    path = Path(weights_path) if weights_path else DEFAULT_WEIGHTS
+    key = (path.resolve(), solver_config)
+    if key not in _CACHE:
+        _CACHE[key], _ = load_classifier_file(path, solver_config)
+    return _CACHE[key]
+
+
+@eqx.filter_jit
+def _forward(model: BeatClassifier, ecg: jax.Array, rr: jax.Array) -> tuple[jax.Array, jax.Array]:
+    logits, states = model(ecg, rr)
+    return jax.nn.softmax(logits, axis=-1), jnp.transpose(states, (2, 0, 1))
+
+
+def predict_beats(
+    model: BeatClassifier,
+    inputs: BeatInputs,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run the network on prepared beats; returns probabilities and per-beat states.
+
+    Every batch is padded to `batch_size`, so one compiled program serves all
+    batches. Returns (probabilities (n_beats, 5), states (n_beats, window, neurons)).
+    """
+    n_beats = len(inputs.ecg)
+    window = inputs.ecg.shape[1]
+    probabilities = np.zeros((n_beats, 5), dtype=np.float32)
+    states = np.zeros((n_beats, window, model.wiring_config.n_neurons), dtype=np.float32)
+
+    for start in range(0, n_beats, batch_size):
+        if should_cancel is not None and should_cancel():
+            raise ClassificationCancelled(f"cancelled after {start} of {n_beats} beats")
+
+        stop = min(start + batch_size, n_beats)
+        ecg = np.zeros((batch_size, window), dtype=np.float32)
+        rr = np.zeros((batch_size, inputs.rr.shape[1]), dtype=np.float32)
+        ecg[: stop - start] = inputs.ecg[start:stop]
+        rr[: stop - start] = inputs.rr[start:stop]
+
+        batch_probabilities, batch_states = _forward(model, jnp.asarray(ecg), jnp.asarray(rr))
+        probabilities[start:stop] = np.asarray(batch_probabilities)[: stop - start]
+        states[start:stop] = np.asarray(batch_states)[: stop - start]
+        if progress is not None:
+            progress(stop, n_beats)
+
+    return probabilities, states
+
+
+def place_states_on_record(
+    beat_states: np.ndarray, window_start: np.ndarray, samples_before: int, n_model_samples: int
+) -> np.ndarray:
+    """Stitch per-beat state trajectories into one (n_model_samples, neurons) track.
+
+    Each model-rate sample takes the state of the beat whose R peak is nearest,
+    within that beat's window; samples no window reaches stay NaN.
+    """
+    n_beats, window, n_neurons = beat_states.shape
+    track = np.full((n_model_samples, n_neurons), np.nan, dtype=np.float32)
+    peaks = window_start + samples_before
+    midpoints = (peaks[:-1] + peaks[1:] + 1) // 2
+
+    for beat in range(n_beats):
+        first = window_start[beat]
+        last = first + window
+        if beat > 0:
+            first = max(first, midpoints[beat - 1])
+        if beat + 1 < n_beats:
+            last = min(last, midpoints[beat])
+        first, last = max(first, 0), min(last, n_model_samples)
+        if first >= last:
+            continue
+        offset = first - window_start[beat]
+        track[first:last] = beat_states[beat, offset : offset + (last - first)]
+    return track
+
+
+def classify_record(
+    record: EcgRecord,
+    classifier: BeatClassifier,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> RecordPrediction:
+    """Classify every beat of `record` with `classifier`.
+
+    progress(done_beats, total_beats) is called after each batch; when
+    should_cancel() returns True, ClassificationCancelled is raised before the
+    next batch.
+    """
+    config = classifier.input_config
+    inputs = prepare_beats(record.model_signal_mv, record.fs, record.beats.sample, config)
+    probabilities, beat_states = predict_beats(
+        classifier, inputs, batch_size=batch_size, progress=progress, should_cancel=should_cancel
+    )
+
+    predicted = np.argmax(probabilities, axis=1).astype(np.int8)
+    predicted[~inputs.valid] = UNCLASSIFIED
+    probabilities[~inputs.valid] = np.nan
+
+    n_model_samples = int(np.ceil(record.n_samples * config.model_fs / record.fs))
+    track = place_states_on_record(
+        beat_states, inputs.window_start, config.samples_before, n_model_samples
+    )
+    state_sample = np.round(np.arange(n_model_samples) * (record.fs / config.model_fs)).astype(np.int64)
+
+    wiring = classifier.wiring
+    return RecordPrediction(
+        sample=record.beats.sample.copy(),
+        probabilities=probabilities,
+        predicted=predicted,
+        classified=inputs.valid.copy(),
+        rr_s=inputs.rr_s,
+        state_sample=state_sample,
+        states=track,
+        neuron_names=wiring.neuron_names(),
+        neuron_roles=wiring.neuron_roles(),
+    )

@@ -1,0 +1,187 @@
+"""Turn a record's ECG into network inputs: filtered, normalised, resampled windows plus RR features.
+
+All functions are numpy/scipy only. Times are in samples at the rate named by
+the argument (`fs` for the record, `model_fs` for the network's input rate).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy import signal as scipy_signal
+
+logger = logging.getLogger(__name__)
+
+N_RR_FEATURES = 5
+RR_FEATURE_NAMES = ("log pre/base", "log post/base", "log local/base", "log pre/local", "log post/pre")
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """How a record becomes network input; stored in the model card."""
+
+    model_fs: float = 120.0
+    """Rate of the network's input, in Hz."""
+    window_before_s: float = 0.7
+    """Window start before the R peak, in seconds (covers the P wave and the previous T wave)."""
+    window_after_s: float = 0.5
+    """Window end after the R peak, in seconds (covers QRS and T)."""
+    band_low_hz: float = 0.5
+    band_high_hz: float = 40.0
+    local_rr_beats: int = 10
+    """Number of preceding RR intervals averaged into the local rhythm."""
+    baseline_rr_beats: int = 300
+    """Beats in the centred window whose median RR is the patient's baseline (about 5 min)."""
+
+    @property
+    def samples_before(self) -> int:
+        return int(round(self.window_before_s * self.model_fs))
+
+    @property
+    def samples_after(self) -> int:
+        return int(round(self.window_after_s * self.model_fs))
+
+    @property
+    def window_length(self) -> int:
+        return self.samples_before + self.samples_after
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class BeatInputs:
+    """Network inputs for the beats of one record."""
+
+    ecg: np.ndarray
+    """float32 (n_beats, window_length): normalised ECG windows at model_fs."""
+    rr: np.ndarray
+    """float32 (n_beats, N_RR_FEATURES): log RR ratios, constant over each window."""
+    valid: np.ndarray
+    """bool (n_beats,): False where the window touches invalid samples (NaN)."""
+    window_start: np.ndarray
+    """int64 (n_beats,): first window sample, in samples at model_fs."""
+    rr_s: np.ndarray
+    """float32 (n_beats, 2): previous and next RR interval in seconds (NaN at the record ends)."""
+
+
+def bandpass(ecg_mv: np.ndarray, fs: float, config: InputConfig) -> np.ndarray:
+    """Band-pass filter with zero phase; NaN samples are bridged by zeros and stay NaN."""
+    invalid = ~np.isfinite(ecg_mv)
+    filled = np.where(invalid, 0.0, ecg_mv).astype(np.float64)
+    high = min(config.band_high_hz, 0.45 * fs)
+    sos = scipy_signal.butter(2, [config.band_low_hz, high], btype="bandpass", fs=fs, output="sos")
+    filtered = scipy_signal.sosfiltfilt(sos, filled)
+    filtered[invalid] = np.nan
+    return filtered.astype(np.float32)
+
+
+def resample(values: np.ndarray, fs: float, model_fs: float) -> np.ndarray:
+    """Resample by a rational factor with a polyphase filter; NaN spreads to the samples it touches."""
+    if abs(fs - model_fs) < 1e-9:
+        return values.astype(np.float32)
+
+    ratio = Fraction(model_fs / fs).limit_denominator(1000)
+    invalid = ~np.isfinite(values)
+    filled = np.where(invalid, 0.0, values)
+    resampled = scipy_signal.resample_poly(filled, ratio.numerator, ratio.denominator)
+
+    if invalid.any():
+        invalid_resampled = scipy_signal.resample_poly(
+            invalid.astype(np.float32), ratio.numerator, ratio.denominator
+        )
+        resampled[np.abs(invalid_resampled) > 1e-3] = np.nan
+    return resampled.astype(np.float32)
+
+
+def amplitude_scale(ecg: np.ndarray, beat_positions: np.ndarray, model_fs: float) -> float:
+    """Return the record's typical QRS amplitude: the median peak |value| within 60 ms of each beat."""
+    half_width = max(1, int(round(0.06 * model_fs)))
+    peaks = []
+    for position in beat_positions:
+        segment = ecg[max(0, position - half_width) : position + half_width + 1]
+        if segment.size and np.isfinite(segment).all():
+            peaks.append(np.max(np.abs(segment)))
+
+    if not peaks:
+        finite = ecg[np.isfinite(ecg)]
+        return float(np.std(finite)) * 3.0 if finite.size else 1.0
+    return max(float(np.median(peaks)), 1e-3)
+
+
+def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Compute log RR ratios normalised to the patient's own rhythm.
+
+    Returns (features (n_beats, 5), rr_s (n_beats, 2)). The baseline RR is the
+    median RR of the surrounding `baseline_rr_beats` beats, so the features
+    compare each beat with this patient's rhythm rather than a population.
+    """
+    n_beats = len(beat_sample)
+    rr_s = np.full((n_beats, 2), np.nan, dtype=np.float32)
+    if n_beats < 2:
+        return np.zeros((n_beats, N_RR_FEATURES), dtype=np.float32), rr_s
+
+    intervals = np.diff(beat_sample).astype(np.float64) / fs
+    intervals = np.clip(intervals, 0.15, 4.0)
+    rr_s[1:, 0] = intervals
+    rr_s[:-1, 1] = intervals
+
+    pre = np.concatenate([[intervals[0]], intervals])
+    post = np.concatenate([intervals, [intervals[-1]]])
+
+    cumulative = np.concatenate([[0.0], np.cumsum(pre)])
+    index = np.arange(n_beats)
+    first = np.maximum(0, index - config.local_rr_beats + 1)
+    local = (cumulative[index + 1] - cumulative[first]) / (index + 1 - first)
+
+    baseline = _centred_median(pre, config.baseline_rr_beats)
+
+    features = np.stack(
+        [
+            np.log(pre / baseline),
+            np.log(post / baseline),
+            np.log(local / baseline),
+            np.log(pre / local),
+            np.log(post / pre),
+        ],
+        axis=1,
+    )
+    return np.clip(features, -2.0, 2.0).astype(np.float32), rr_s
+
+
+def _centred_median(values: np.ndarray, width: int) -> np.ndarray:
+    """Median of `values` over a centred window of `width` entries (shrunk at the ends)."""
+    if len(values) <= width:
+        return np.full(len(values), np.median(values))
+    half = width // 2
+    padded = np.pad(values, (half, width - half - 1), mode="reflect")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+    # A 30-minute record has ~2,300 beats; the strided median costs ~0.02 s.
+    return np.median(windows, axis=1)
+
+
+def prepare_beats(
+    ecg_mv: np.ndarray, fs: float, beat_sample: np.ndarray, config: InputConfig
+) -> BeatInputs:
+    """Build network inputs for every beat of one ECG lead sampled at `fs`."""
+    filtered = bandpass(ecg_mv, fs, config)
+    model_ecg = resample(filtered, fs, config.model_fs)
+    positions = np.round(beat_sample * (config.model_fs / fs)).astype(np.int64)
+
+    scale = amplitude_scale(model_ecg, positions, config.model_fs)
+    model_ecg = model_ecg / scale
+
+    window_start = positions - config.samples_before
+    offsets = np.arange(config.window_length)
+    index = window_start[:, None] + offsets[None, :]
+    inside = (index >= 0) & (index < len(model_ecg))
+    # Beyond the record's ends the filtered signal is taken as its baseline, 0.
+    windows = np.where(inside, model_ecg[np.clip(index, 0, len(model_ecg) - 1)], 0.0)
+
+    valid = np.isfinite(windows).all(axis=1)
+    windows = np.nan_to_num(windows, nan=0.0).astype(np.float32)
+    rr, rr_s = rr_features(beat_sample, fs, config)
+    return BeatInputs(ecg=windows, rr=rr, valid=valid, window_start=window_start, rr_s=rr_s)

@@ -1,0 +1,118 @@
+"""Save and load classifier weights with their model card.
+
+Weights are stored with equinox's leaf serialisation (no pickle). The model
+card is JSON beside them: the configurations needed to rebuild the network,
+the data and split it was trained on, its metrics, the date, and the SHA-256
+of the weights file, which is checked at every load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import equinox as eqx
+import jax
+
+from model.classifier import BeatClassifier, SolverConfig
+from model.data_paths import RESOURCES_DIR
+from model.preprocess import InputConfig
+from model.wiring import WiringConfig
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = RESOURCES_DIR / "ltc_beat_classifier.eqx"
+CARD_SUFFIX = ".card.json"
+
+
+class WeightsError(Exception):
+    """Weights that are missing, altered or do not match their model card."""
+
+
+def card_path_for(weights_path: Path) -> Path:
+    return weights_path.with_name(weights_path.stem + CARD_SUFFIX)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_classifier(model: BeatClassifier, weights_path: Path, card: dict) -> dict:
+    """Write weights and a model card; returns the card with config and SHA-256 filled in."""
+    weights_path = Path(weights_path)
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, model)
+    _atomic_write_bytes(weights_path, buffer.getvalue())
+
+    full_card = dict(card)
+    full_card["input_config"] = model.input_config.to_dict()
+    full_card["wiring_config"] = model.wiring_config.to_dict()
+    full_card["solver_config"] = model.solver_config.to_dict()
+    full_card["weights_file"] = weights_path.name
+    full_card["weights_sha256"] = sha256_of(weights_path)
+    _atomic_write_bytes(card_path_for(weights_path), json.dumps(full_card, indent=2).encode() + b"\n")
+    return full_card
+
+
+def read_card(weights_path: Path = DEFAULT_WEIGHTS) -> dict:
+    card_path = card_path_for(Path(weights_path))
+    if not card_path.is_file():
+        raise WeightsError(f"{card_path}: model card not found beside the weights.")
+    try:
+        return json.loads(card_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise WeightsError(f"{card_path}: the model card is not valid JSON ({error}).") from error
+
+
+def load_classifier_file(
+    weights_path: Path = DEFAULT_WEIGHTS, solver_config: SolverConfig | None = None
+) -> tuple[BeatClassifier, dict]:
+    """Load weights after checking their SHA-256 against the model card.
+
+    `solver_config` overrides the card's solver, for solver-sensitivity studies.
+    """
+    weights_path = Path(weights_path)
+    if not weights_path.is_file():
+        raise WeightsError(f"{weights_path}: weights file not found.")
+    card = read_card(weights_path)
+
+    actual = sha256_of(weights_path)
+    if actual != card.get("weights_sha256"):
+        raise WeightsError(
+            f"{weights_path}: SHA-256 {actual} does not match the model card's "
+            f"{card.get('weights_sha256')}; the file is damaged or was replaced."
+        )
+
+    skeleton = BeatClassifier(
+        InputConfig(**card["input_config"]),
+        WiringConfig(**card["wiring_config"]),
+        solver_config or SolverConfig(**card["solver_config"]),
+        key=jax.random.PRNGKey(0),
+    )
+    model = eqx.tree_deserialise_leaves(weights_path, skeleton)
+    logger.info("loaded %s (sha256 %s)", weights_path, actual[:12])
+    return model, card
