@@ -1,0 +1,193 @@
+"""Neuron-state heatmap: one row per LTC neuron, on the waveform's time axis."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from desktop_app.lead_column import LAYOUT_MARGINS_PX, RIGHT_COLUMN_WIDTH_PX, configure_plot_axes
+from desktop_app.time_axis import TimeAxisItem, format_clock_time
+
+if TYPE_CHECKING:
+    from model.inference import RecordPrediction
+
+logger = logging.getLogger(__name__)
+
+COLORMAP_NAME = "CET-D1A"
+"""A diverging map: neuron states are signed, and zero is the neutral middle."""
+ROLE_SEPARATOR_COLOR = "#374151"
+
+
+def uniform_state_grid(state_sample: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, float]:
+    """Place state columns on an evenly spaced grid of record samples.
+
+    Returns the image (n_columns, n_neurons) and the grid step in record samples.
+    Columns that are evenly spaced up to the rounding to whole samples (the
+    model rate need not divide the record's fs) pass through unchanged, with a
+    fractional step. Otherwise each grid point takes the nearest column within
+    half a step, and NaN where there is none.
+    """
+    state_sample = np.asarray(state_sample, dtype=np.int64)
+    if state_sample.size < 2:
+        return states, 1.0
+    steps = np.diff(state_sample)
+    if np.any(steps <= 0):
+        raise ValueError("RecordPrediction.state_sample must be strictly increasing.")
+
+    exact_step = (state_sample[-1] - state_sample[0]) / (state_sample.size - 1)
+    expected = state_sample[0] + exact_step * np.arange(state_sample.size)
+    if np.max(np.abs(state_sample - expected)) <= 1.0:
+        return states, float(exact_step)
+
+    step = int(np.median(steps))
+    grid = np.arange(state_sample[0], state_sample[-1] + 1, step, dtype=np.int64)
+    right = np.clip(np.searchsorted(state_sample, grid), 1, state_sample.size - 1)
+    left = right - 1
+    nearest = np.where(grid - state_sample[left] <= state_sample[right] - grid, left, right)
+    image = states[nearest].copy()
+    image[np.abs(state_sample[nearest] - grid) > step / 2] = np.nan
+    return image, float(step)
+
+
+def color_levels(states: np.ndarray) -> tuple[float, float]:
+    """Return colour levels from the 1st and 99th percentiles, symmetric about 0 for signed states."""
+    step = max(1, states.shape[0] // 50_000)
+    finite = states[::step][np.isfinite(states[::step])]
+    if finite.size == 0:
+        return -1.0, 1.0
+    low, high = (float(value) for value in np.percentile(finite, [1, 99]))
+    if low < 0 < high:
+        bound = max(-low, high)
+        return -bound, bound
+    if low == high:
+        return low - 1.0, high + 1.0
+    return low, high
+
+
+class NeuronHeatmap(pg.GraphicsLayoutWidget):
+    """Neuron states as an image whose column k sits at time state_sample[k] / fs."""
+
+    hover_text_changed = QtCore.Signal(str)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent=parent)
+        self.setBackground("w")
+        self.setObjectName("heatmap_view")
+        self.ci.setContentsMargins(*LAYOUT_MARGINS_PX)
+        self.ci.setSpacing(0)
+        self.prediction: RecordPrediction | None = None
+        self.fs = 1.0
+        self.image = np.zeros((0, 0), dtype=np.float32)
+
+        self.plot = self.addPlot(row=0, col=0, axisItems={"bottom": TimeAxisItem()})
+        self.plot.setObjectName("heatmap_plot")
+        configure_plot_axes(self.plot)
+        self.plot.getViewBox().invertY(True)
+        self.plot.getViewBox().setBackgroundColor("#f3f4f6")
+        self.plot.getAxis("left").setStyle(tickLength=0)
+
+        self.image_item = pg.ImageItem(axisOrder="col-major")
+        self.image_item.setObjectName("heatmap_image")
+        self.image_item.setAutoDownsample(True)
+        self.plot.addItem(self.image_item)
+
+        colormap = pg.colormap.get(COLORMAP_NAME)
+        self.color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0), colorMap=colormap, width=12, interactive=False, pen="#6b7280"
+        )
+        self.color_bar.setObjectName("heatmap_color_bar")
+        self.color_bar.setImageItem(self.image_item)
+        self.addItem(self.color_bar, row=0, col=1)
+        self.ci.layout.setColumnFixedWidth(1, RIGHT_COLUMN_WIDTH_PX)
+
+        self.placeholder = pg.TextItem(
+            "Neuron states appear here once the model has labelled the record.",
+            color="#6b7280",
+            anchor=(0.5, 0.5),
+        )
+        self.placeholder.setObjectName("heatmap_placeholder")
+        self.plot.addItem(self.placeholder, ignoreBounds=True)
+        self.plot.getViewBox().sigRangeChanged.connect(self._centre_placeholder)
+        self._separators: list[pg.InfiniteLine] = []
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def link_x(self, plot: pg.PlotItem, duration_s: float) -> None:
+        """Share the X axis of `plot` (the lead column), limited to the record's duration."""
+        self.plot.setXLink(plot)
+        self.plot.getViewBox().setLimits(xMin=0.0, xMax=duration_s, maxXRange=duration_s)
+
+    def clear_states(self) -> None:
+        """Remove the image and show the placeholder text until the next prediction."""
+        self.prediction = None
+        self.image = np.zeros((0, 0), dtype=np.float32)
+        self.image_item.clear()
+        self.image_item.setVisible(False)
+        self._set_neuron_rows([], [])
+        self.placeholder.setVisible(True)
+        self._centre_placeholder()
+
+    def set_prediction(self, prediction: RecordPrediction, fs: float) -> None:
+        """Draw the states of `prediction`, with rows grouped by role and named after the neurons."""
+        self.prediction = prediction
+        self.fs = fs
+        self.placeholder.setVisible(False)
+
+        states = np.asarray(prediction.states, dtype=np.float32)
+        self.image, step = uniform_state_grid(prediction.state_sample, states)
+        n_columns, n_neurons = self.image.shape
+        first_sample = int(prediction.state_sample[0]) if len(prediction.state_sample) else 0
+
+        levels = color_levels(self.image)
+        self.image_item.setImage(self.image, autoLevels=False, levels=levels)
+        self.image_item.setRect(
+            QtCore.QRectF((first_sample - step / 2) / fs, 0.0, n_columns * step / fs, n_neurons)
+        )
+        self.color_bar.setLevels(levels)
+        self.image_item.setVisible(True)
+        self._set_neuron_rows(list(prediction.neuron_names), list(prediction.neuron_roles))
+
+    def image_x_extent(self) -> tuple[float, float]:
+        """Return the time span (s) that the image covers on the shared axis."""
+        rect = self.image_item.mapRectToView(self.image_item.boundingRect())
+        return float(rect.left()), float(rect.right())
+
+    def _set_neuron_rows(self, names: list[str], roles: list[str]) -> None:
+        for line in self._separators:
+            self.plot.removeItem(line)
+        self._separators = []
+
+        n_rows = max(len(names), 1)
+        self.plot.setYRange(0.0, n_rows, padding=0.0)
+        self.plot.getAxis("left").setTicks([[(row + 0.5, name) for row, name in enumerate(names)]])
+        for row in range(1, len(roles)):
+            if roles[row] != roles[row - 1]:
+                line = pg.InfiniteLine(pos=row, angle=0, pen=pg.mkPen(ROLE_SEPARATOR_COLOR, width=1.5))
+                self.plot.addItem(line, ignoreBounds=True)
+                self._separators.append(line)
+
+    def _centre_placeholder(self, *args: object) -> None:
+        (x_low, x_high), (y_low, y_high) = self.plot.getViewBox().viewRange()
+        self.placeholder.setPos((x_low + x_high) / 2, (y_low + y_high) / 2)
+
+    def _on_mouse_moved(self, scene_pos: object) -> None:
+        if self.prediction is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        row = int(np.floor(point.y()))
+        names = self.prediction.neuron_names
+        if not 0 <= row < len(names):
+            return
+
+        left_s, right_s = self.image_x_extent()
+        n_columns = self.image.shape[0]
+        column = int((point.x() - left_s) / (right_s - left_s) * n_columns) if right_s > left_s else -1
+        text = f"{format_clock_time(point.x(), 3)}  {names[row]}"
+        if 0 <= column < n_columns and np.isfinite(self.image[column, row]):
+            text += f" = {self.image[column, row]:.3f}"
+        else:
+            text += ": no state (outside the beat windows)"
+        self.hover_text_changed.emit(text)

@@ -1,0 +1,223 @@
+"""The stacked ECG leads and the beat-label strip above them, on one shared time axis."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y, STRIP_Y_RANGE, BeatMarkerLayer
+from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES
+from desktop_app.ecg_grid import EcgGridItem
+from desktop_app.time_axis import TimeAxisItem, format_clock_time
+from model.records import AAMI_CLASSES
+
+if TYPE_CHECKING:
+    from model.records import EcgRecord
+
+logger = logging.getLogger(__name__)
+
+LEFT_AXIS_WIDTH_PX = 92
+"""Width of every left axis, in the leads and in the heatmap, so their time axes line up."""
+RIGHT_COLUMN_WIDTH_PX = 64
+"""Width of the column right of the plots (beat legend here, colour bar in the heatmap)."""
+LAYOUT_MARGINS_PX = (4, 6, 8, 4)
+INITIAL_VIEW_S = 10.0
+MIN_VIEW_S = 0.25
+STRIP_HEIGHT_PX = 52
+TRACE_COLOR = "#111827"
+
+
+def robust_y_range(values_mv: np.ndarray) -> tuple[float, float]:
+    """Return a fixed display range for one lead that ignores rare artefact spikes."""
+    step = max(1, values_mv.size // 200_000)
+    finite = values_mv[::step]
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    low, high = np.percentile(finite, [0.05, 99.95])
+    padding = max(0.1 * (high - low), 0.1)
+    return float(low - padding), float(high + padding)
+
+
+def configure_plot_axes(plot: pg.PlotItem) -> None:
+    """Give a plot the fixed left-axis width that keeps all time axes aligned."""
+    plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH_PX)
+    plot.getViewBox().setMouseEnabled(x=True, y=False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+
+
+class LeadColumn(pg.GraphicsLayoutWidget):
+    """Every ECG lead of a record, stacked, with the beat-label strip on top.
+
+    All plots share the strip's X axis (seconds from the record's start). The
+    Y axis of each lead is fixed in mV, so mouse drag and wheel act on time only.
+    """
+
+    hover_text_changed = QtCore.Signal(str)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent=parent)
+        self.setBackground("w")
+        self.setObjectName("lead_column")
+        self.ci.setContentsMargins(*LAYOUT_MARGINS_PX)
+        self.ci.setSpacing(0)
+        self.record: EcgRecord | None = None
+        self.strip_plot: pg.PlotItem | None = None
+        self.lead_plots: list[pg.PlotItem] = []
+        self.lead_curves: list[pg.PlotDataItem] = []
+        self.beat_marker_layer = BeatMarkerLayer(self)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    @property
+    def x_master_plot(self) -> pg.PlotItem | None:
+        """The plot other views link their X axis to."""
+        return self.strip_plot
+
+    def set_record(self, record: EcgRecord) -> None:
+        """Replace the shown record: build one plot per ECG lead and draw its reference beats."""
+        self.clear_record()
+        self.record = record
+        self.strip_plot = self._add_strip_plot()
+        self.addItem(self._make_legend(), row=0, col=1)
+        self.ci.layout.setColumnFixedWidth(1, RIGHT_COLUMN_WIDTH_PX)
+        self.ci.layout.setRowFixedHeight(0, STRIP_HEIGHT_PX)
+
+        self.lead_plots = []
+        self.lead_curves = []
+        time_s = np.arange(record.n_samples, dtype=np.float64) / record.fs
+        for row, channel in enumerate(record.ecg_channels, start=1):
+            is_last = row == len(record.ecg_channels)
+            plot, curve = self._add_lead_plot(record, channel, time_s, row, show_time_axis=is_last)
+            self.lead_plots.append(plot)
+            self.lead_curves.append(curve)
+
+        duration_s = record.duration_s
+        for plot in [self.strip_plot, *self.lead_plots]:
+            plot.getViewBox().setLimits(
+                xMin=0.0, xMax=duration_s, minXRange=min(MIN_VIEW_S, duration_s), maxXRange=duration_s
+            )
+        self.beat_marker_layer.attach(record, self.strip_plot, self.lead_plots)
+        self.set_x_range(0.0, min(INITIAL_VIEW_S, duration_s))
+
+    def clear_record(self) -> None:
+        """Remove every plot. GraphicsLayoutWidget binds `clear` to its layout, so this method has its own name."""
+        self.ci.clear()
+        self.record = None
+        self.strip_plot = None
+        self.lead_plots = []
+        self.lead_curves = []
+
+    def visible_range(self) -> tuple[float, float]:
+        if self.strip_plot is None:
+            return 0.0, 0.0
+        start_s, end_s = self.strip_plot.getViewBox().viewRange()[0]
+        return float(start_s), float(end_s)
+
+    def set_x_range(self, start_s: float, end_s: float) -> None:
+        if self.strip_plot is not None:
+            self.strip_plot.setXRange(start_s, end_s, padding=0.0)
+
+    def scroll_by(self, fraction: float) -> None:
+        """Move the view by `fraction` of its width (negative moves towards the start)."""
+        start_s, end_s = self.visible_range()
+        shift_s = fraction * (end_s - start_s)
+        self.set_x_range(start_s + shift_s, end_s + shift_s)
+
+    def zoom_by(self, factor: float) -> None:
+        """Scale the visible time span by `factor` around its centre (below 1 zooms in)."""
+        start_s, end_s = self.visible_range()
+        centre_s = (start_s + end_s) / 2
+        half_width_s = (end_s - start_s) * factor / 2
+        self.set_x_range(centre_s - half_width_s, centre_s + half_width_s)
+
+    def go_to_start(self) -> None:
+        start_s, end_s = self.visible_range()
+        self.set_x_range(0.0, end_s - start_s)
+
+    def go_to_end(self) -> None:
+        if self.record is not None:
+            start_s, end_s = self.visible_range()
+            self.set_x_range(self.record.duration_s - (end_s - start_s), self.record.duration_s)
+
+    def show_whole_record(self) -> None:
+        if self.record is not None:
+            self.set_x_range(0.0, self.record.duration_s)
+
+    def _add_strip_plot(self) -> pg.PlotItem:
+        strip = self.addPlot(row=0, col=0)
+        strip.setObjectName("beat_label_strip")
+        configure_plot_axes(strip)
+        strip.hideAxis("bottom")
+        strip.setYRange(*STRIP_Y_RANGE, padding=0.0)
+        strip.getAxis("left").setTicks([[(MODEL_ROW_Y, "model"), (REFERENCE_ROW_Y, self._reference_row_name())]])
+        strip.getAxis("left").setStyle(tickLength=0)
+        strip.setMinimumHeight(STRIP_HEIGHT_PX)
+        strip.setMaximumHeight(STRIP_HEIGHT_PX)
+        return strip
+
+    def _reference_row_name(self) -> str:
+        if self.record is not None and self.record.beats.source != "reference":
+            return "detected"
+        return "reference"
+
+    def _make_legend(self) -> pg.LabelItem:
+        letters = " ".join(
+            f'<span style="color:{AAMI_COLORS[letter]}; font-weight:bold">{letter}</span>'
+            for letter in AAMI_CLASSES
+        )
+        legend = pg.LabelItem(letters, size="8pt")
+        legend.setObjectName("beat_class_legend")
+        # A wider legend would widen the right column and misalign the leads with the heatmap.
+        legend.setMinimumWidth(0)
+        legend.setMaximumWidth(RIGHT_COLUMN_WIDTH_PX)
+        legend.setToolTip("\n".join(f"{letter}: {AAMI_NAMES[letter]}" for letter in AAMI_CLASSES))
+        return legend
+
+    def _add_lead_plot(
+        self, record: EcgRecord, channel: int, time_s: np.ndarray, row: int, show_time_axis: bool
+    ) -> tuple[pg.PlotItem, pg.PlotDataItem]:
+        axis_items = {"bottom": TimeAxisItem()} if show_time_axis else None
+        plot = self.addPlot(row=row, col=0, axisItems=axis_items)
+        plot.setObjectName(f"lead_plot_{record.sig_name[channel]}")
+        configure_plot_axes(plot)
+        plot.setXLink(self.strip_plot)
+        plot.addItem(EcgGridItem(), ignoreBounds=True)
+        plot.setLabel("left", record.sig_name[channel], units="mV")
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        if not show_time_axis:
+            plot.hideAxis("bottom")
+        self.ci.layout.setRowStretchFactor(row, 1)
+
+        values_mv = record.signal[:, channel]
+        curve = plot.plot(time_s, values_mv, pen=pg.mkPen(TRACE_COLOR, width=1), connect="finite")
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        plot.setYRange(*robust_y_range(values_mv), padding=0.0)
+        return plot, curve
+
+    def _on_mouse_moved(self, scene_pos: object) -> None:
+        if self.record is None or self.strip_plot is None:
+            return
+        if self.strip_plot.sceneBoundingRect().contains(scene_pos):
+            time_s = self.strip_plot.getViewBox().mapSceneToView(scene_pos).x()
+            tolerance_s = 6 * self.strip_plot.getViewBox().viewPixelSize()[0]
+            text = self.beat_marker_layer.describe_beat_near(time_s, tolerance_s)
+            self.hover_text_changed.emit(text or format_clock_time(time_s, 3))
+            return
+
+        for plot, channel in zip(self.lead_plots, self.record.ecg_channels):
+            if not plot.sceneBoundingRect().contains(scene_pos):
+                continue
+            time_s = plot.getViewBox().mapSceneToView(scene_pos).x()
+            sample = int(round(time_s * self.record.fs))
+            if 0 <= sample < self.record.n_samples:
+                value_mv = float(self.record.signal[sample, channel])
+                self.hover_text_changed.emit(
+                    f"{format_clock_time(time_s, 3)}  {self.record.sig_name[channel]} {value_mv:.3f} mV"
+                )
+            return
