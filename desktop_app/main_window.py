@@ -1,0 +1,457 @@
+"""The Liquid ECG main window: menus, the record views and the classification worker.
+
+Nothing here imports JAX. `model.records` and `model.demo` are JAX-free, and
+`model.inference` is imported only inside the worker thread (see
+`desktop_app.classify_worker`), so the window shows before JAX has loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
+from desktop_app.heatmap_view import NeuronHeatmap
+from desktop_app.lead_column import LeadColumn
+from desktop_app.recent_files import RecentFiles
+from model.records import EcgRecord, RecordError, load_record
+
+if TYPE_CHECKING:
+    from model.inference import RecordPrediction
+
+logger = logging.getLogger(__name__)
+
+APP_NAME = "Liquid ECG"
+ORGANIZATION_NAME = "Liquid ECG"
+HEADER_FILE_FILTER = "WFDB headers (*.hea);;All files (*)"
+SCROLL_STEP = 0.25
+"""Arrow keys move the view by this fraction of its width."""
+ZOOM_STEP = 1.5
+THREAD_STOP_TIMEOUT_MS = 30_000
+"""How long closing the window waits for a worker, because loading JAX cannot be interrupted."""
+INTENDED_USE = (
+    "Liquid ECG labels heartbeats with a Liquid Time-Constant network to support the review "
+    "of ECG records by a qualified reader. It does not make a diagnosis."
+)
+
+
+PLOT_FOREGROUND = "#374151"
+"""Axis lines and labels: dark grey, readable on the white plot background."""
+
+
+def configure_pyqtgraph() -> None:
+    """Set pyqtgraph's global defaults for a light, clinical look. Call it before building plots."""
+    pg.setConfigOptions(foreground=PLOT_FOREGROUND, background="w", antialias=True)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The application window. It shows one record at a time, and another record replaces it only if it loads."""
+
+    record_opened = QtCore.Signal(object)
+    """The `EcgRecord` now shown, emitted before its classification starts."""
+    classification_finished = QtCore.Signal(object)
+    """The `RecordPrediction` drawn for the current record."""
+    classification_cancelled = QtCore.Signal()
+    classification_failed = QtCore.Signal(str)
+    error_shown = QtCore.Signal(str)
+    """Every message passed to `show_error`, so tests can observe errors without a dialog."""
+
+    def __init__(
+        self,
+        settings: QtCore.QSettings | None = None,
+        weights_path: str | Path | None = None,
+        parent: QtWidgets.QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setWindowTitle(APP_NAME)
+        self.resize(1280, 820)
+        self.setAcceptDrops(True)
+
+        self.settings = settings or QtCore.QSettings(ORGANIZATION_NAME, APP_NAME)
+        self.recent_files = RecentFiles(self.settings)
+        self.weights_path = weights_path
+        self.record: EcgRecord | None = None
+        self.prediction: RecordPrediction | None = None
+        self._run: ClassificationRun | None = None
+        self._retired_runs: list[ClassificationRun] = []
+        self._error_box: QtWidgets.QMessageBox | None = None
+
+        configure_pyqtgraph()
+        self._build_views()
+        self._build_status_bar()
+        self._build_menus()
+
+    # Opening records
+
+    def open_record(self, path: str | Path, is_demo: bool = False) -> bool:
+        """Load and show the record at `path`, then classify its beats in the background.
+
+        Returns False, after showing the error, when the record cannot be loaded.
+        The record shown before stays on screen.
+        """
+        path = Path(path)
+        self.statusBar().showMessage(f"Opening {path.name}…")
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+        try:
+            # NOTE: the whole record is read in the GUI thread. An MIT-BIH record takes about
+            # 0.1 s, but a 24-hour Holter record would freeze the window while it loads.
+            record = load_record(path)
+        except RecordError as error:
+            self.show_error(str(error))
+            return False
+        except Exception as error:
+            logger.exception("Opening %s failed", path)
+            self.show_error(f"{path}: opening the record failed ({type(error).__name__}: {error}).")
+            return False
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+
+        if is_demo:
+            record.is_synthetic = True
+        self._show_record(record)
+        if not record.is_synthetic:
+            self.recent_files.add(record.header_path)
+            self._rebuild_recent_menu()
+        self.record_opened.emit(record)
+        self.start_classification()
+        return True
+
+    def open_demo_record(self) -> bool:
+        """Generate (or reuse) the synthetic demo record and open it."""
+        try:
+            from model.demo import demo_record_path
+
+            path = demo_record_path()
+        except Exception as error:
+            logger.exception("Writing the demo record failed")
+            self.show_error(f"The synthetic demo record could not be written ({type(error).__name__}: {error}).")
+            return False
+        return self.open_record(path, is_demo=True)
+
+    def choose_and_open_record(self) -> None:
+        start_folder = str(Path(self.recent_files.paths()[0]).parent) if self.recent_files.paths() else ""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open WFDB record", start_folder, HEADER_FILE_FILTER
+        )
+        if path:
+            self.open_record(path)
+
+    def open_recent(self, path: str) -> None:
+        """Open an Open Recent entry, or remove it with a message when its file is gone."""
+        if not Path(path).is_file():
+            self.recent_files.remove(path)
+            self._rebuild_recent_menu()
+            self.show_error(f"{path}: file not found, so it was removed from Open Recent.")
+            return
+        self.open_record(path)
+
+    def show_error(self, message: str) -> None:
+        """Report an error in a non-blocking critical message box and in `error_shown`."""
+        logger.error("%s", message)
+        self.error_shown.emit(message)
+
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Critical, APP_NAME, message, QtWidgets.QMessageBox.StandardButton.Ok, self
+        )
+        box.setObjectName("error_message_box")
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self._error_box = box
+
+    # Classification
+
+    def start_classification(self) -> None:
+        """Classify the current record's beats in a worker thread, cancelling any worker still running."""
+        if self.record is None:
+            return
+        self._retire_run()
+
+        run = ClassificationRun(self.record, self.weights_path)
+        run.worker.model_loading.connect(self._on_model_loading)
+        run.worker.progress.connect(self._on_progress)
+        run.worker.finished.connect(self._on_classified)
+        run.worker.failed.connect(self._on_classification_failed)
+        run.worker.cancelled.connect(self._on_classification_cancelled)
+        self._run = run
+
+        self.classify_progress.setRange(0, max(len(self.record.beats), 1))
+        self.classify_progress.setValue(0)
+        self.classify_progress.setFormat("Starting…")
+        self.classify_progress.show()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        run.start()
+
+    def cancel_classification(self) -> None:
+        """Ask the running worker to stop. It emits `cancelled` at its next batch boundary."""
+        if self._run is None:
+            return
+        self._run.cancel()
+        self.cancel_button.setEnabled(False)
+        self.classify_progress.setFormat("Cancelling…")
+
+    def is_classifying(self) -> bool:
+        return self._run is not None
+
+    @property
+    def classification_worker(self) -> ClassificationWorker | None:
+        """The worker classifying the current record, or None when none runs."""
+        return None if self._run is None else self._run.worker
+
+    def _retire_run(self) -> None:
+        """Cancel the current worker and keep it referenced until its thread ends."""
+        if self._run is None:
+            return
+        run = self._run
+        self._run = None
+        run.cancel()
+        self._retired_runs.append(run)
+        run.thread.finished.connect(self._forget_retired_runs)
+        self._forget_retired_runs()
+
+    def _forget_retired_runs(self) -> None:
+        self._retired_runs = [run for run in self._retired_runs if not run.thread.isFinished()]
+
+    def _is_current_worker(self) -> bool:
+        """Tell whether the signal being handled comes from the current worker, not a retired one."""
+        return self._run is not None and self.sender() is self._run.worker
+
+    @QtCore.Slot()
+    def _on_model_loading(self) -> None:
+        if self._is_current_worker():
+            self.classify_progress.setRange(0, 0)
+            self.classify_progress.setFormat("Loading the model…")
+
+    @QtCore.Slot(int, int)
+    def _on_progress(self, done_beats: int, total_beats: int) -> None:
+        if not self._is_current_worker():
+            return
+        self.classify_progress.setRange(0, max(total_beats, 1))
+        self.classify_progress.setValue(done_beats)
+        self.classify_progress.setFormat("Classifying %v / %m beats")
+
+    @QtCore.Slot(object)
+    def _on_classified(self, prediction: RecordPrediction) -> None:
+        if not self._is_current_worker():
+            return
+        self._finish_run()
+        self.prediction = prediction
+        self.lead_column.beat_marker_layer.set_prediction(prediction)
+        self.heatmap_view.set_prediction(prediction, self.record.fs)
+        self.record_label.setText(self._record_summary())
+        self.classification_finished.emit(prediction)
+
+    @QtCore.Slot(str)
+    def _on_classification_failed(self, message: str) -> None:
+        if not self._is_current_worker():
+            return
+        self._finish_run()
+        self.show_error(message)
+        self.classification_failed.emit(message)
+
+    @QtCore.Slot()
+    def _on_classification_cancelled(self) -> None:
+        if not self._is_current_worker():
+            return
+        self._finish_run()
+        self.statusBar().showMessage("Classification cancelled. The reference labels are shown.", 8000)
+        self.classification_cancelled.emit()
+
+    def _finish_run(self) -> None:
+        """Keep the finished run referenced until its thread has quit, and hide the progress."""
+        self._retire_run()
+        self.classify_progress.hide()
+        self.cancel_button.hide()
+
+    # Views
+
+    def _show_record(self, record: EcgRecord) -> None:
+        self._retire_run()
+        self.record = record
+        self.prediction = None
+
+        self.lead_column.set_record(record)
+        self.heatmap_view.link_x(self.lead_column.x_master_plot, record.duration_s)
+        self.heatmap_view.clear_states()
+        self.central_stack.setCurrentWidget(self.record_splitter)
+
+        title = f"{record.record_name} (synthetic demo record)" if record.is_synthetic else record.record_name
+        self.setWindowTitle(f"{title} — {APP_NAME}")
+        self.record_label.setText(self._record_summary())
+
+    def _record_summary(self) -> str:
+        record = self.record
+        if record is None:
+            return ""
+        leads = ", ".join(record.sig_name[channel] for channel in record.ecg_channels)
+        minutes = record.duration_s / 60
+        summary = f"{record.record_name}: {leads}, {record.fs:g} Hz, {minutes:.1f} min, {len(record.beats)} beats"
+        if record.beats.source != "reference":
+            summary += " (detected, no reference labels)"
+
+        layer = self.lead_column.beat_marker_layer
+        if self.prediction is not None and record.beats.source == "reference" and len(record.beats):
+            agreeing = len(record.beats) - layer.disagreement_count()
+            summary += (
+                f". Model agrees with the reference on {agreeing} of {len(record.beats)} beats "
+                f"({100 * agreeing / len(record.beats):.1f} %), disagreements in red"
+            )
+        return summary
+
+    def _build_views(self) -> None:
+        self.lead_column = LeadColumn()
+        self.heatmap_view = NeuronHeatmap()
+        self.beat_marker_layer = self.lead_column.beat_marker_layer
+        for view in (self.lead_column, self.heatmap_view):
+            # Drops pass through the plots to the window, which opens the dropped record.
+            view.setAcceptDrops(False)
+            view.viewport().setAcceptDrops(False)
+
+        self.record_splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.record_splitter.setObjectName("record_splitter")
+        self.record_splitter.addWidget(self.lead_column)
+        self.record_splitter.addWidget(self.heatmap_view)
+        self.record_splitter.setStretchFactor(0, 3)
+        self.record_splitter.setStretchFactor(1, 2)
+        self.record_splitter.setChildrenCollapsible(False)
+
+        self.empty_label = QtWidgets.QLabel(
+            "Open a WFDB record (.hea) with File > Open, or drop its header file here."
+        )
+        self.empty_label.setObjectName("empty_label")
+        self.empty_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setStyleSheet("color: #6b7280; font-size: 14pt;")
+
+        self.central_stack = QtWidgets.QStackedWidget()
+        self.central_stack.setObjectName("central_stack")
+        self.central_stack.addWidget(self.empty_label)
+        self.central_stack.addWidget(self.record_splitter)
+        self.setCentralWidget(self.central_stack)
+
+    def _build_status_bar(self) -> None:
+        status_bar = self.statusBar()
+        status_bar.setObjectName("status_bar")
+
+        self.record_label = QtWidgets.QLabel()
+        self.record_label.setObjectName("record_label")
+        status_bar.addWidget(self.record_label, 1)
+
+        self.hover_label = QtWidgets.QLabel()
+        self.hover_label.setObjectName("hover_label")
+        self.hover_label.setMinimumWidth(260)
+        status_bar.addPermanentWidget(self.hover_label)
+        self.lead_column.hover_text_changed.connect(self.hover_label.setText)
+        self.heatmap_view.hover_text_changed.connect(self.hover_label.setText)
+
+        self.classify_progress = QtWidgets.QProgressBar()
+        self.classify_progress.setObjectName("classify_progress")
+        self.classify_progress.setFixedWidth(240)
+        self.classify_progress.hide()
+        status_bar.addPermanentWidget(self.classify_progress)
+
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.setToolTip("Stop classifying. The reference labels stay on screen.")
+        self.cancel_button.clicked.connect(self.cancel_classification)
+        self.cancel_button.hide()
+        status_bar.addPermanentWidget(self.cancel_button)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = file_menu.addAction("&Open…")
+        self.open_action.setObjectName("open_action")
+        self.open_action.setShortcut(QtGui.QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self.choose_and_open_record)
+
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recent_menu")
+        self._rebuild_recent_menu()
+
+        demo_action = file_menu.addAction("Open &Demo Record (synthetic)")
+        demo_action.triggered.connect(self.open_demo_record)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit")
+        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+
+        view_menu = self.menuBar().addMenu("&View")
+        view_actions = [
+            ("Zoom &In", ["+", "=", QtGui.QKeySequence.StandardKey.ZoomIn], lambda: self.lead_column.zoom_by(1 / ZOOM_STEP)),
+            ("Zoom &Out", ["-", QtGui.QKeySequence.StandardKey.ZoomOut], lambda: self.lead_column.zoom_by(ZOOM_STEP)),
+            ("Scroll &Left", ["Left"], lambda: self.lead_column.scroll_by(-SCROLL_STEP)),
+            ("Scroll &Right", ["Right"], lambda: self.lead_column.scroll_by(SCROLL_STEP)),
+            ("&Previous Page", ["PgUp"], lambda: self.lead_column.scroll_by(-1.0)),
+            ("&Next Page", ["PgDown"], lambda: self.lead_column.scroll_by(1.0)),
+            ("Go to &Start", ["Home"], self.lead_column.go_to_start),
+            ("Go to &End", ["End"], self.lead_column.go_to_end),
+            ("&Whole Record", ["Ctrl+0"], self.lead_column.show_whole_record),
+        ]
+        for text, keys, handler in view_actions:
+            action = view_menu.addAction(text)
+            action.setShortcuts([QtGui.QKeySequence(key) for key in keys])
+            action.triggered.connect(handler)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = help_menu.addAction("&About Liquid ECG")
+        about_action.triggered.connect(self._show_about)
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent_files.paths()
+        for number, path in enumerate(paths, start=1):
+            action = self.recent_menu.addAction(f"&{number % 10}  {path}")
+            action.setData(path)
+            action.triggered.connect(lambda checked=False, path=path: self.open_recent(path))
+        if not paths:
+            placeholder = self.recent_menu.addAction("No recent records")
+            placeholder.setEnabled(False)
+            return
+        self.recent_menu.addSeparator()
+        clear_action = self.recent_menu.addAction("Clear List")
+        clear_action.triggered.connect(self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.recent_files.clear()
+        self._rebuild_recent_menu()
+
+    def _show_about(self) -> None:
+        QtWidgets.QMessageBox.about(self, f"About {APP_NAME}", INTENDED_USE)
+
+    # Drag and drop, closing
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+        if dropped_header_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
+        path = dropped_header_path(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_record(path)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """Cancel the worker and wait for its thread, which must not outlive the window."""
+        self._retire_run()
+        for run in list(self._retired_runs):
+            if not run.wait(THREAD_STOP_TIMEOUT_MS):
+                logger.warning("The classification thread did not stop within %d ms", THREAD_STOP_TIMEOUT_MS)
+        self._forget_retired_runs()
+        super().closeEvent(event)
+
+
+def dropped_header_path(mime_data: QtCore.QMimeData) -> str | None:
+    """Return the first local `.hea` file among dropped URLs, or None."""
+    for url in mime_data.urls():
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(".hea"):
+            return url.toLocalFile()
+    return None
