@@ -15,6 +15,10 @@ from model.preprocess import N_RR_FEATURES, InputConfig
 from model.records import AAMI_CLASSES
 from model.wiring import Wiring, WiringConfig, build_wiring
 
+DERIVATIVE_GAIN = 3.0
+"""Scales the per-sample ECG difference to about unit range: at 120 Hz a normalised
+R wave rises by about 0.3 per sample."""
+
 SOLVERS = {
     "fused": FusedLTCSolver,
     "euler": diffrax.Euler,
@@ -58,10 +62,12 @@ class BeatClassifier(eqx.Module):
         *,
         key: jax.Array,
     ):
-        if wiring_config.n_inputs != 1 + N_RR_FEATURES:
+        expected_inputs = input_config.n_ecg_channels + N_RR_FEATURES
+        if wiring_config.n_inputs != expected_inputs or wiring_config.n_ecg_inputs != input_config.n_ecg_channels:
             raise ValueError(
-                f"wiring n_inputs is {wiring_config.n_inputs}; the inputs are 1 ECG channel "
-                f"and {N_RR_FEATURES} RR features."
+                f"wiring has {wiring_config.n_inputs} inputs ({wiring_config.n_ecg_inputs} ECG); "
+                f"the input config gives {input_config.n_ecg_channels} ECG channels and "
+                f"{N_RR_FEATURES} RR features."
             )
         cell_key, readout_key = jax.random.split(key)
         self.cell = LTCCell(build_wiring(wiring_config), key=cell_key)
@@ -81,8 +87,12 @@ class BeatClassifier(eqx.Module):
     ) -> Float[Array, "samples neurons batch"]:
         """Integrate the LTC over each window; returns v after each input sample."""
         n_samples = ecg.shape[1]
+        ecg_channels = [ecg.T[:, None, :]]
+        if self.input_config.derivative_channel:
+            slope = jnp.diff(ecg, axis=1, prepend=ecg[:, :1]) * DERIVATIVE_GAIN
+            ecg_channels.append(slope.T[:, None, :])
         rr_channels = jnp.broadcast_to(rr.T[None, :, :], (n_samples, rr.shape[1], rr.shape[0]))
-        inputs = jnp.concatenate([ecg.T[:, None, :], rr_channels], axis=1)
+        inputs = jnp.concatenate([*ecg_channels, rr_channels], axis=1)
 
         steps = self.solver_config.steps_per_sample
         n_steps = n_samples * steps

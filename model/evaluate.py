@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_card:
         if args.records or solver_config:
             raise SystemExit("--update-card stores DS2 results of the card's own solver only.")
-        card["ds2"] = {key: result[key] for key in ("confusion", "per_class", "records")}
+        card["ds2"] = {
+            key: result[key] for key in ("records", "confusion", "per_class", "per_record_confusion", "seconds")
+        }
         card_path = card_path_for(args.weights)
         _atomic_write_bytes(card_path, json.dumps(card, indent=2).encode() + b"\n")
         logger.info("updated %s", card_path)

@@ -20,7 +20,10 @@ from model.records import AAMI_CLASSES
 class WiringConfig:
     """Sizes and fan-outs of the wiring; stored in the model card."""
 
-    n_inputs: int = 6
+    n_inputs: int = 7
+    n_ecg_inputs: int = 2
+    """The first inputs are ECG channels; they fan out to `ecg_fanout` inter neurons."""
+    ecg_fanout: int = 6
     n_inter: int = 9
     n_command: int = 5
     n_motor: int = len(AAMI_CLASSES)
@@ -82,7 +85,8 @@ def build_wiring(config: WiringConfig = WiringConfig()) -> Wiring:
 
     sensory: list[tuple[int, int, int]] = []
     for channel in range(config.n_inputs):
-        for target in rng.choice(inter, size=min(config.sensory_fanout, len(inter)), replace=False):
+        fanout = config.ecg_fanout if channel < config.n_ecg_inputs else config.sensory_fanout
+        for target in rng.choice(inter, size=min(fanout, len(inter)), replace=False):
             sensory.append((channel, int(target), polarity()))
     for target in inter:
         if not any(post == target for _, post, _ in sensory):
