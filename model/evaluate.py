@@ -11,7 +11,6 @@ beat is matched to exactly one prediction.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -24,7 +23,8 @@ from model.data_paths import DS2_RECORDS, require_data_dir
 from model.inference import classify_record, load_classifier
 from model.metrics import class_statistics, confusion_matrix, format_report
 from model.records import load_record
-from model.weights import DEFAULT_WEIGHTS, _atomic_write_bytes, card_path_for, read_card
+from model.model_card import write_model_card_markdown
+from model.weights import DEFAULT_WEIGHTS, atomic_write_bytes, card_json, card_path_for, read_card
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(format_report(counts, f"{title}: {counts.sum()} beats in {result['seconds']} s") + "\n")
 
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        args.json.write_bytes(card_json(result))
     if args.update_card:
         if args.records or solver_config:
             raise SystemExit("--update-card stores DS2 results of the card's own solver only.")
@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             key: result[key] for key in ("records", "confusion", "per_class", "per_record_confusion", "seconds")
         }
         card_path = card_path_for(args.weights)
-        _atomic_write_bytes(card_path, json.dumps(card, indent=2).encode() + b"\n")
+        atomic_write_bytes(card_path, card_json(card))
+        write_model_card_markdown(card, args.weights)
         logger.info("updated %s", card_path)
     return 0
 

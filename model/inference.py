@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,28 @@ logger = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 256
 UNCLASSIFIED = -1
 """`predicted` value of a beat whose input window touches invalid samples."""
+
+
+def compilation_cache_dir() -> Path:
+    """Folder of JAX's persistent compilation cache (under XDG_CACHE_HOME, default ~/.cache)."""
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache_home / "liquid-ecg" / "jax-cache"
+
+
+def enable_compilation_cache() -> None:
+    """Let later processes reuse compiled programs instead of compiling again (seconds per launch)."""
+    try:
+        folder = compilation_cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        logger.warning("JAX compilation cache disabled: %s", error)
+        return
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+enable_compilation_cache()
 
 
 class ClassificationCancelled(Exception):

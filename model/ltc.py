@@ -32,8 +32,8 @@ _TIME_EPS = 1e-3
 """Guards floor(t) against rounding when t lands on a sample boundary."""
 
 
-def _inverse_softplus(x: np.ndarray) -> np.ndarray:
-    return np.log(np.expm1(x))
+def _inverse_softplus(x: jax.Array) -> jax.Array:
+    return jnp.log(jnp.expm1(x))
 
 
 class LTCCell(eqx.Module):
@@ -72,19 +72,17 @@ class LTCCell(eqx.Module):
         def uniform(index: int, shape: int, low: float, high: float) -> jax.Array:
             return jax.random.uniform(keys[index], (shape,), minval=low, maxval=high)
 
-        self.weight_raw = jnp.asarray(_inverse_softplus(np.asarray(uniform(0, n_syn, 0.01, 1.0))))
+        self.weight_raw = _inverse_softplus(uniform(0, n_syn, 0.01, 1.0))
         self.sigma = uniform(1, n_syn, 3.0, 8.0)
         self.mu = uniform(2, n_syn, 0.3, 0.8)
         self.erev = jnp.asarray(wiring.polarity)
-        self.sensory_weight_raw = jnp.asarray(
-            _inverse_softplus(np.asarray(uniform(3, n_sensory, 0.01, 1.0)))
-        )
+        self.sensory_weight_raw = _inverse_softplus(uniform(3, n_sensory, 0.01, 1.0))
         self.sensory_sigma = uniform(4, n_sensory, 3.0, 8.0)
         self.sensory_mu = uniform(5, n_sensory, -0.3, 0.3)
         self.sensory_erev = jnp.asarray(wiring.sensory_polarity)
-        self.gleak_raw = jnp.asarray(_inverse_softplus(np.asarray(uniform(6, n_neurons, 0.01, 1.0))))
+        self.gleak_raw = _inverse_softplus(uniform(6, n_neurons, 0.01, 1.0))
         self.vleak = uniform(7, n_neurons, -0.2, 0.2)
-        self.cm_raw = jnp.full((n_neurons,), float(_inverse_softplus(np.array(0.5))))
+        self.cm_raw = jnp.full((n_neurons,), _inverse_softplus(jnp.asarray(0.5)))
         self.input_w = jnp.ones((wiring.config.n_inputs,))
         self.input_b = jnp.zeros((wiring.config.n_inputs,))
         self.pre = tuple(int(i) for i in wiring.pre)

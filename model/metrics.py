@@ -51,7 +51,7 @@ def format_report(counts: np.ndarray, title: str) -> str:
     lines = [f"### {title}", "", "| class | beats | Se % | +P % |", "|---|---|---|---|"]
     for name in AAMI_CLASSES:
         row = stats[name]
-        lines.append(f"| {name} | {row['n_reference']} | {row['se']:.1f} | {row['ppv']:.1f} |")
+        lines.append(f"| {name} | {row['n_reference']} | {_percent(row['se'])} | {_percent(row['ppv'])} |")
 
     lines += ["", "Confusion matrix (rows: reference, columns: predicted)", ""]
     lines.append("| | " + " | ".join(AAMI_CLASSES) + " |")
@@ -59,3 +59,10 @@ def format_report(counts: np.ndarray, title: str) -> str:
     for index, name in enumerate(AAMI_CLASSES):
         lines.append(f"| **{name}** | " + " | ".join(str(v) for v in counts[index]) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _percent(value: float | None) -> str:
+    """Format a percentage; undefined values (no reference or no predicted beats) print as n/a."""
+    if value is None or np.isnan(value):
+        return "n/a"
+    return f"{value:.1f}"

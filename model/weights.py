@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -46,7 +47,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
@@ -61,12 +62,27 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def card_json(card: dict) -> bytes:
+    """Serialise a model card as strict JSON: NaN (an undefined Se or +P) becomes null."""
+
+    def strict(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: strict(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [strict(item) for item in value]
+        return value
+
+    return json.dumps(strict(card), indent=2, allow_nan=False).encode() + b"\n"
+
+
 def save_classifier(model: BeatClassifier, weights_path: Path, card: dict) -> dict:
     """Write weights and a model card; returns the card with config and SHA-256 filled in."""
     weights_path = Path(weights_path)
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, model)
-    _atomic_write_bytes(weights_path, buffer.getvalue())
+    atomic_write_bytes(weights_path, buffer.getvalue())
 
     full_card = dict(card)
     full_card["input_config"] = model.input_config.to_dict()
@@ -74,7 +90,7 @@ def save_classifier(model: BeatClassifier, weights_path: Path, card: dict) -> di
     full_card["solver_config"] = model.solver_config.to_dict()
     full_card["weights_file"] = weights_path.name
     full_card["weights_sha256"] = sha256_of(weights_path)
-    _atomic_write_bytes(card_path_for(weights_path), json.dumps(full_card, indent=2).encode() + b"\n")
+    atomic_write_bytes(card_path_for(weights_path), card_json(full_card))
     return full_card
 
 
@@ -107,7 +123,9 @@ def load_classifier_file(
             f"{card.get('weights_sha256')}; the file is damaged or was replaced."
         )
 
-    skeleton = BeatClassifier(
+    # Shapes only: building a real random network first costs a compile per op.
+    skeleton = eqx.filter_eval_shape(
+        BeatClassifier,
         InputConfig(**card["input_config"]),
         WiringConfig(**card["wiring_config"]),
         solver_config or SolverConfig(**card["solver_config"]),

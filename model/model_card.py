@@ -1,0 +1,90 @@
+"""Render the JSON model card as the Markdown page that ships beside the weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from model.metrics import format_report
+from model.weights import atomic_write_bytes
+
+
+def render_model_card(card: dict) -> str:
+    """Return the model card as Markdown: intended use, network, data, metrics, checksum."""
+    training = card["training"]
+    wiring = card["wiring_config"]
+    solver = card["solver_config"]
+    inputs = card["input_config"]
+    lines = [
+        f"# Model card: {card['name']}",
+        "",
+        f"Created {card['created']}. Weights `{card['weights_file']}`, "
+        f"SHA-256 `{card['weights_sha256']}` (checked at every load).",
+        "",
+        "## Intended use",
+        "",
+        card["intended_use"],
+        "",
+        "## Network",
+        "",
+        f"- {wiring['n_inter'] + wiring['n_command'] + wiring['n_motor']} LTC neurons "
+        f"(Hasani et al., AAAI 2021) in a sparse NCP wiring (Lechner et al. 2020): "
+        f"{wiring['n_inter']} inter, {wiring['n_command']} command, {wiring['n_motor']} motor "
+        f"(one per AAMI class), wiring seed {wiring['seed']}.",
+        f"- {card['parameters']} trainable parameters.",
+        f"- Solver: `{solver['name']}` with {solver['steps_per_sample']} steps per input sample (diffrax).",
+        f"- Inputs: one ECG lead band-passed {inputs['band_low_hz']}-{inputs['band_high_hz']} Hz, "
+        f"normalised to the record's median QRS amplitude, resampled to {inputs['model_fs']:g} Hz, "
+        f"window {inputs['window_before_s']} s before to {inputs['window_after_s']} s after the R peak"
+        + (", plus its first difference" if inputs.get("derivative_channel") else "")
+        + "; five RR features (log ratios of previous, next and local RR to the patient's mean RR).",
+        "",
+        "## Training data",
+        "",
+        f"- {training['database']}; {training['split']}.",
+        f"- Training records: {' '.join(training['train_records'])}.",
+        f"- Validation records (model selection and logit offsets): "
+        f"{' '.join(training['validation_records'])}.",
+        f"- Augmentation: random amplitude x0.75-1.25; {training['noise']}.",
+        f"- {training['epochs']} epochs, seeds {training['seeds_tried']} (kept: seed "
+        f"{training['chosen']['seed']}, epoch {training['chosen']['best_epoch']}); "
+        f"training took {training['training_time_s'] / 60:.1f} min on a 2-core CPU.",
+        "",
+        "## Performance",
+        "",
+    ]
+    if "ds2" in card:
+        ds2 = card["ds2"]
+        lines.append(
+            format_report(
+                np.asarray(ds2["confusion"]),
+                f"MIT-BIH DS2 ({len(ds2['records'])} records, never used for selection)",
+            )
+        )
+    lines.append(
+        format_report(
+            np.asarray(card["validation"]["confusion"]), "DS1 validation records (used for selection)"
+        )
+    )
+    lines += [
+        "## Limits",
+        "",
+        "- Trained on 17 patients of one database recorded in the 1970s at 360 Hz; "
+        "performance on other populations, leads and devices is not established.",
+        "- F and Q beats are rare in DS1 (about 400 and 8); the network does not recognise them.",
+        "- S detection depends on RR features: atrial fibrillation and other irregular rhythms "
+        "produce false S and V labels.",
+        "- DS2 was scored once for each of two finished models. The first model's errors on "
+        "record 232 led to the patient baseline RR being a mean instead of a median, so one "
+        "design choice was informed by DS2; no weights, epochs or thresholds were chosen on it.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_model_card_markdown(card: dict, weights_path: Path) -> Path:
+    """Write MODEL_CARD.md beside the weights and return its path."""
+    path = Path(weights_path).with_name("MODEL_CARD.md")
+    atomic_write_bytes(path, render_model_card(card).encode())
+    return path
