@@ -43,7 +43,7 @@ class BeatClassifier(eqx.Module):
     """LTC network plus a linear readout of each neuron's final and mean potential.
 
     For a window of T samples the LTC state v(t) starts at 0 and is integrated
-    over [0, T]; logits = W [v(T); mean_t v(t)] + b. The readout sees all
+    over [0, T]; logits = W [v(T); mean_t v(t)] + b. The readout reads all
     neurons, and the motor neuron of each class is its named output.
     """
 

@@ -44,7 +44,7 @@ def find_data_dir() -> Path | None:
 
 
 def require_data_dir() -> Path:
-    """Return the data folder, or raise FileNotFoundError that says how to get it."""
+    """Return the data folder, or raise FileNotFoundError with download instructions."""
     folder = find_data_dir()
     if folder is None:
         raise FileNotFoundError(f"No PhysioNet data folder found. {GET_DATA_HINT}")

@@ -129,8 +129,8 @@ class LTCCell(eqx.Module):
 class LTCTerm(diffrax.AbstractTerm):
     """The LTC vector field driven by sampled inputs held constant over each sample.
 
-    `args` is the input array of shape (samples, inputs, batch); the state y has
-    shape (neurons, batch), batch last so that each synapse's work is one
+    `args` is the input array of shape (samples, inputs, batch). The state y has
+    shape (neurons, batch) with the batch last, so each synapse's work is one
     contiguous vector operation.
     """
 

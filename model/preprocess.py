@@ -21,7 +21,7 @@ RR_FEATURE_NAMES = ("log pre/base", "log post/base", "log local/base", "log pre/
 
 @dataclass(frozen=True)
 class InputConfig:
-    """How a record becomes network input; stored in the model card."""
+    """Preprocessing settings that turn a record into network input; stored in the model card."""
 
     model_fs: float = 120.0
     """Rate of the network's input, in Hz."""

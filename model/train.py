@@ -114,7 +114,7 @@ def tune_logit_offsets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def epoch_indices(labels: np.ndarray, normal_per_epoch: int, rng: np.random.Generator) -> np.ndarray:
-    """All non-N beats plus a fresh random draw of N beats, shuffled."""
+    """Return all non-N beats plus a fresh random draw of N beats, shuffled."""
     normal = np.flatnonzero(labels == AAMI_CLASSES.index("N"))
     other = np.flatnonzero(labels != AAMI_CLASSES.index("N"))
     drawn = rng.choice(normal, size=min(normal_per_epoch, len(normal)), replace=False)

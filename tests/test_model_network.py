@@ -61,8 +61,8 @@ def test_fused_solver_converges_to_fine_euler():
     fine_euler = BeatClassifier(solver_config=SolverConfig("euler", 256), key=key)
     coarse_fused = BeatClassifier(solver_config=SolverConfig("fused", 1), key=key)
 
-    # Euler with 256 steps per sample is far inside its stability limit; it
-    # stands in for the exact solution.
+    # Euler with 256 steps per sample is far inside its stability limit, so it
+    # serves as the exact solution.
     reference = np.asarray(fine_euler.states(ecg, rr))
     fine_error = np.max(np.abs(np.asarray(fine_fused.states(ecg, rr)) - reference))
     coarse_error = np.max(np.abs(np.asarray(coarse_fused.states(ecg, rr)) - reference))
