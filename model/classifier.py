@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from model.ltc import FusedLTCSolver, LTCCell, LTCTerm
-from model.preprocess import N_RR_FEATURES, InputConfig
+from model.preprocess import InputConfig
 from model.records import AAMI_CLASSES
 from model.wiring import Wiring, WiringConfig, build_wiring
 
@@ -62,12 +62,12 @@ class BeatClassifier(eqx.Module):
         *,
         key: jax.Array,
     ):
-        expected_inputs = input_config.n_ecg_channels + N_RR_FEATURES
+        expected_inputs = input_config.n_ecg_channels + input_config.n_rr_features
         if wiring_config.n_inputs != expected_inputs or wiring_config.n_ecg_inputs != input_config.n_ecg_channels:
             raise ValueError(
                 f"wiring has {wiring_config.n_inputs} inputs ({wiring_config.n_ecg_inputs} ECG); "
                 f"the input config gives {input_config.n_ecg_channels} ECG channels and "
-                f"{N_RR_FEATURES} RR features."
+                f"{input_config.n_rr_features} RR features."
             )
         cell_key, readout_key = jax.random.split(key)
         self.cell = LTCCell(build_wiring(wiring_config), key=cell_key)
@@ -83,14 +83,25 @@ class BeatClassifier(eqx.Module):
         return build_wiring(self.wiring_config)
 
     def states(
-        self, ecg: Float[Array, "batch samples"], rr: Float[Array, "batch rr"]
+        self,
+        ecg: Float[Array, "batch samples"],
+        rr: Float[Array, "batch rr"],
+        template: Float[Array, "batch samples"] | None = None,
     ) -> Float[Array, "samples neurons batch"]:
-        """Integrate the LTC over each window; returns v after each input sample."""
+        """Integrate the LTC over each window; returns v after each input sample.
+
+        `template` is the record's dominant beat shape for each window, needed
+        when the input config has a template channel.
+        """
         n_samples = ecg.shape[1]
         ecg_channels = [ecg.T[:, None, :]]
         if self.input_config.derivative_channel:
             slope = jnp.diff(ecg, axis=1, prepend=ecg[:, :1]) * DERIVATIVE_GAIN
             ecg_channels.append(slope.T[:, None, :])
+        if self.input_config.template_channel:
+            if template is None:
+                raise ValueError("this classifier reads the dominant beat shape: pass `template`.")
+            ecg_channels.append((ecg - template).T[:, None, :])
         rr_channels = jnp.broadcast_to(rr.T[None, :, :], (n_samples, rr.shape[1], rr.shape[0]))
         inputs = jnp.concatenate([*ecg_channels, rr_channels], axis=1)
 
@@ -120,10 +131,13 @@ class BeatClassifier(eqx.Module):
         return (self.readout_w @ features).T + self.readout_b
 
     def __call__(
-        self, ecg: Float[Array, "batch samples"], rr: Float[Array, "batch rr"]
+        self,
+        ecg: Float[Array, "batch samples"],
+        rr: Float[Array, "batch rr"],
+        template: Float[Array, "batch samples"] | None = None,
     ) -> tuple[Float[Array, "batch classes"], Float[Array, "samples neurons batch"]]:
         """Return class logits and the neuron-state trajectories for a batch of beats."""
-        states = self.states(ecg, rr)
+        states = self.states(ecg, rr, template)
         return self.logits_from_states(states), states
 
 

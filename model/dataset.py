@@ -22,7 +22,9 @@ class BeatSet:
     ecg: np.ndarray
     """float32 (n_beats, window): normalised ECG windows."""
     rr: np.ndarray
-    """float32 (n_beats, 5): RR features."""
+    """float32 (n_beats, n_rr_features): RR features."""
+    template: np.ndarray
+    """float32 (n_beats, window): the record's dominant beat shape around each beat."""
     label: np.ndarray
     """int8 (n_beats,): reference AAMI class index."""
     record: np.ndarray
@@ -32,7 +34,9 @@ class BeatSet:
         return len(self.label)
 
     def subset(self, mask: np.ndarray) -> "BeatSet":
-        return BeatSet(self.ecg[mask], self.rr[mask], self.label[mask], self.record[mask])
+        return BeatSet(
+            self.ecg[mask], self.rr[mask], self.template[mask], self.label[mask], self.record[mask]
+        )
 
 
 def load_beat_set(record_names: list[str], mitdb_dir: Path, config: InputConfig) -> BeatSet:
@@ -46,6 +50,7 @@ def load_beat_set(record_names: list[str], mitdb_dir: Path, config: InputConfig)
             BeatSet(
                 ecg=inputs.ecg[keep],
                 rr=inputs.rr[keep],
+                template=inputs.template[keep],
                 label=record.beats.aami[keep],
                 record=np.full(int(keep.sum()), name),
             )
@@ -55,6 +60,7 @@ def load_beat_set(record_names: list[str], mitdb_dir: Path, config: InputConfig)
     return BeatSet(
         ecg=np.concatenate([p.ecg for p in parts]),
         rr=np.concatenate([p.rr for p in parts]),
+        template=np.concatenate([p.template for p in parts]),
         label=np.concatenate([p.label for p in parts]),
         record=np.concatenate([p.record for p in parts]),
     )

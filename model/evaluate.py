@@ -14,7 +14,10 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import wfdb
 
 import numpy as np
 
@@ -22,7 +25,8 @@ from model.classifier import SolverConfig
 from model.data_paths import DS2_RECORDS, require_data_dir
 from model.inference import classify_record, load_classifier
 from model.metrics import class_statistics, confusion_matrix, format_report
-from model.records import load_record
+from model.perturb import add_noise, resample_record
+from model.records import EcgRecord, load_record
 from model.model_card import write_model_card_markdown
 from model.weights import DEFAULT_WEIGHTS, atomic_write_bytes, card_json, card_path_for, read_card
 
@@ -37,6 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--solver", help="override the model card's solver: fused, euler, heun, tsit5")
     parser.add_argument("--steps-per-sample", type=int, help="override the solver steps per input sample")
+    parser.add_argument("--noise", choices=["bw", "ma"], help="add this NSTDB noise record to the ECG")
+    parser.add_argument("--snr", type=float, default=12.0, help="signal-to-noise ratio for --noise, in dB")
+    parser.add_argument("--resample-fs", type=float, help="resample each record to this rate (Hz) first")
     parser.add_argument("--json", type=Path, help="also write the statistics to this JSON file")
     parser.add_argument(
         "--update-card", action="store_true", help="store the result as the model card's DS2 metrics"
@@ -58,14 +65,25 @@ def resolve_record_paths(names: list[str] | None) -> list[Path]:
     return paths
 
 
-def evaluate(paths: list[Path], weights: Path, solver_config: SolverConfig | None) -> dict:
-    """Classify each record and return per-record and pooled confusion matrices."""
+def evaluate(
+    paths: list[Path],
+    weights: Path,
+    solver_config: SolverConfig | None,
+    transform: Callable[[EcgRecord], EcgRecord] | None = None,
+) -> dict:
+    """Classify each record and return per-record and pooled confusion matrices.
+
+    `transform` derives the record that is classified (added noise, another
+    rate); the reference labels travel with it.
+    """
     classifier = load_classifier(weights, solver_config)
     pooled = np.zeros((5, 5), dtype=np.int64)
     per_record = {}
     started = time.monotonic()
     for path in paths:
         record = load_record(path)
+        if transform is not None:
+            record = transform(record)
         prediction = classify_record(record, classifier)
         counts = confusion_matrix(record.beats.aami, prediction.predicted)
         per_record[record.record_name] = counts.tolist()
@@ -82,6 +100,26 @@ def evaluate(paths: list[Path], weights: Path, solver_config: SolverConfig | Non
     }
 
 
+def build_transform(args: argparse.Namespace) -> Callable[[EcgRecord], EcgRecord] | None:
+    """Return the record transformation the options request, or None."""
+    steps = []
+    if args.resample_fs:
+        steps.append(lambda record: resample_record(record, args.resample_fs))
+    if args.noise:
+        noise_record = wfdb.rdrecord(str(require_data_dir() / "nstdb-noise" / args.noise))
+        noise_mv = noise_record.p_signal[:, 0]
+        steps.append(lambda record: add_noise(record, noise_mv, noise_record.fs, args.snr))
+    if not steps:
+        return None
+
+    def transform(record: EcgRecord) -> EcgRecord:
+        for step in steps:
+            record = step(record)
+        return record
+
+    return transform
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -93,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         solver_config = SolverConfig(args.solver or base.name, args.steps_per_sample or base.steps_per_sample)
 
     paths = resolve_record_paths(args.records)
-    result = evaluate(paths, args.weights, solver_config)
+    result = evaluate(paths, args.weights, solver_config, build_transform(args))
     counts = np.asarray(result["confusion"])
     title = "DS2" if not args.records else ", ".join(result["records"])
     sys.stdout.write(format_report(counts, f"{title}: {counts.sum()} beats in {result['seconds']} s") + "\n")
@@ -101,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_bytes(card_json(result))
     if args.update_card:
-        if args.records or solver_config:
+        if args.records or solver_config or args.noise or args.resample_fs:
             raise SystemExit("--update-card stores DS2 results of the card's own solver only.")
         card["ds2"] = {
             key: result[key] for key in ("records", "confusion", "per_class", "per_record_confusion", "seconds")

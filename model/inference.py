@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from model.baseline import RecurrentClassifier
 from model.classifier import BeatClassifier, SolverConfig
 from model.preprocess import BeatInputs, prepare_beats
 from model.records import EcgRecord
@@ -88,8 +89,10 @@ def load_classifier(
 
 
 @eqx.filter_jit
-def _forward(model: BeatClassifier, ecg: jax.Array, rr: jax.Array) -> tuple[jax.Array, jax.Array]:
-    logits, states = model(ecg, rr)
+def _forward(
+    model: BeatClassifier, ecg: jax.Array, rr: jax.Array, template: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    logits, states = model(ecg, rr, template)
     return jax.nn.softmax(logits, axis=-1), jnp.transpose(states, (2, 0, 1))
 
 
@@ -109,7 +112,7 @@ def predict_beats(
     n_beats = len(inputs.ecg)
     window = inputs.ecg.shape[1]
     probabilities = np.zeros((n_beats, 5), dtype=np.float32)
-    states = np.zeros((n_beats, window, model.wiring_config.n_neurons), dtype=np.float32)
+    states: np.ndarray | None = None
 
     for start in range(0, n_beats, batch_size):
         if should_cancel is not None and should_cancel():
@@ -117,17 +120,32 @@ def predict_beats(
 
         stop = min(start + batch_size, n_beats)
         ecg = np.zeros((batch_size, window), dtype=np.float32)
+        template = np.zeros((batch_size, window), dtype=np.float32)
         rr = np.zeros((batch_size, inputs.rr.shape[1]), dtype=np.float32)
         ecg[: stop - start] = inputs.ecg[start:stop]
+        template[: stop - start] = inputs.template[start:stop]
         rr[: stop - start] = inputs.rr[start:stop]
 
-        batch_probabilities, batch_states = _forward(model, jnp.asarray(ecg), jnp.asarray(rr))
+        batch_probabilities, batch_states = _forward(
+            model, jnp.asarray(ecg), jnp.asarray(rr), jnp.asarray(template)
+        )
         probabilities[start:stop] = np.asarray(batch_probabilities)[: stop - start]
+        if states is None:
+            states = np.zeros((n_beats, window, batch_states.shape[2]), dtype=np.float32)
         states[start:stop] = np.asarray(batch_states)[: stop - start]
         if progress is not None:
             progress(stop, n_beats)
 
+    if states is None:
+        states = np.zeros((0, window, state_width(model)), dtype=np.float32)
     return probabilities, states
+
+
+def state_width(model: BeatClassifier | RecurrentClassifier) -> int:
+    """Return the number of neurons (LTC) or hidden units (baseline) in a state vector."""
+    if isinstance(model, BeatClassifier):
+        return model.wiring_config.n_neurons
+    return model.recurrent_config.hidden
 
 
 def place_states_on_record(
@@ -188,7 +206,11 @@ def classify_record(
     )
     state_sample = np.round(np.arange(n_model_samples) * (record.fs / config.model_fs)).astype(np.int64)
 
-    wiring = classifier.wiring
+    if isinstance(classifier, BeatClassifier):
+        neuron_names, neuron_roles = classifier.wiring.neuron_names(), classifier.wiring.neuron_roles()
+    else:
+        n_units = track.shape[1]
+        neuron_names, neuron_roles = [f"unit {i + 1}" for i in range(n_units)], ["hidden"] * n_units
     return RecordPrediction(
         sample=record.beats.sample.copy(),
         probabilities=probabilities,
@@ -197,6 +219,6 @@ def classify_record(
         rr_s=inputs.rr_s,
         state_sample=state_sample,
         states=track,
-        neuron_names=wiring.neuron_names(),
-        neuron_roles=wiring.neuron_roles(),
+        neuron_names=neuron_names,
+        neuron_roles=neuron_roles,
     )

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from model.baseline import RecurrentClassifier, RecurrentConfig
 from model.classifier import BeatClassifier, SolverConfig, count_parameters
 from model.data_paths import DS1_RECORDS, require_data_dir
 from model.dataset import BeatSet, add_noise, load_beat_set, load_noise
@@ -43,6 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--learning-rate", type=float, default=5e-3, help="peak Adam learning rate")
     parser.add_argument("--normal-per-epoch", type=int, default=12000, help="N beats drawn per epoch")
+    parser.add_argument(
+        "--architecture",
+        choices=["ltc", "gru", "lstm"],
+        default="ltc",
+        help="ltc (the product's network) or a gru/lstm baseline on the same inputs",
+    )
+    parser.add_argument("--hidden", type=int, default=256, help="units of the gru/lstm baseline")
     parser.add_argument("--solver", default="fused", help="fused, euler, heun or tsit5")
     parser.add_argument("--steps-per-sample", type=int, default=2, help="solver steps per input sample")
     parser.add_argument("--validation", nargs="+", default=list(VALIDATION_RECORDS))
@@ -63,35 +71,38 @@ def class_weights(labels: np.ndarray) -> np.ndarray:
     return (weights / weights[labels].mean()).astype(np.float32)
 
 
-def weighted_loss(model, ecg, rr, labels, weights):
-    logits, _ = model(ecg, rr)
+def weighted_loss(model, ecg, rr, template, labels, weights):
+    logits, _ = model(ecg, rr, template)
     log_probabilities = jax.nn.log_softmax(logits, axis=-1)
     picked = jnp.take_along_axis(log_probabilities, labels[:, None], axis=1)[:, 0]
     return -jnp.mean(weights[labels] * picked)
 
 
 @eqx.filter_jit
-def train_step(model, optimizer_state, optimizer, ecg, rr, labels, weights):
-    loss, grads = eqx.filter_value_and_grad(weighted_loss)(model, ecg, rr, labels, weights)
+def train_step(model, optimizer_state, optimizer, ecg, rr, template, labels, weights):
+    loss, grads = eqx.filter_value_and_grad(weighted_loss)(model, ecg, rr, template, labels, weights)
     updates, optimizer_state = optimizer.update(grads, optimizer_state, eqx.filter(model, eqx.is_array))
     model = eqx.apply_updates(model, updates)
     return model, optimizer_state, loss
 
 
 @eqx.filter_jit
-def predict_logits(model, ecg, rr):
-    return model(ecg, rr)[0]
+def predict_logits(model, ecg, rr, template):
+    return model(ecg, rr, template)[0]
 
 
 def logits_for(model: BeatClassifier, beats: BeatSet, batch_size: int) -> np.ndarray:
     outputs = []
     for start in range(0, len(beats), batch_size):
         ecg = np.zeros((batch_size, beats.ecg.shape[1]), dtype=np.float32)
+        template = np.zeros_like(ecg)
         rr = np.zeros((batch_size, beats.rr.shape[1]), dtype=np.float32)
         stop = min(start + batch_size, len(beats))
         ecg[: stop - start] = beats.ecg[start:stop]
+        template[: stop - start] = beats.template[start:stop]
         rr[: stop - start] = beats.rr[start:stop]
-        outputs.append(np.asarray(predict_logits(model, jnp.asarray(ecg), jnp.asarray(rr)))[: stop - start])
+        logits = predict_logits(model, jnp.asarray(ecg), jnp.asarray(rr), jnp.asarray(template))
+        outputs.append(np.asarray(logits)[: stop - start])
     return np.concatenate(outputs)
 
 
@@ -113,6 +124,13 @@ def tune_logit_offsets(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return offsets
 
 
+def add_logit_offsets(model, offsets: np.ndarray):
+    """Fold per-class logit offsets into the readout bias, so the saved model applies them."""
+    if isinstance(model, RecurrentClassifier):
+        return eqx.tree_at(lambda m: m.readout.bias, model, model.readout.bias + jnp.asarray(offsets))
+    return eqx.tree_at(lambda m: m.readout_b, model, model.readout_b + jnp.asarray(offsets))
+
+
 def epoch_indices(labels: np.ndarray, normal_per_epoch: int, rng: np.random.Generator) -> np.ndarray:
     """Return all non-N beats plus a fresh random draw of N beats, shuffled."""
     normal = np.flatnonzero(labels == AAMI_CLASSES.index("N"))
@@ -123,14 +141,20 @@ def epoch_indices(labels: np.ndarray, normal_per_epoch: int, rng: np.random.Gene
     return indices
 
 
-def augment(ecg: np.ndarray, noise_tracks: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
-    """Random amplitude (x0.75-1.25) and, for half of the beats, real noise at 6-30 dB SNR."""
-    scaled = ecg * rng.uniform(0.75, 1.25, size=(len(ecg), 1)).astype(np.float32)
+def augment(
+    ecg: np.ndarray, template: np.ndarray, noise_tracks: list[np.ndarray], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scale beat and template alike (x0.75-1.25); add real noise at 6-30 dB SNR to half the beats.
+
+    The template is a median over hundreds of beats, so noise reaches the beat only.
+    """
+    gain = rng.uniform(0.75, 1.25, size=(len(ecg), 1)).astype(np.float32)
+    scaled = ecg * gain
     noisy_mask = rng.random(len(ecg)) < 0.5
     if noisy_mask.any():
         snr_db = rng.uniform(6.0, 30.0, size=int(noisy_mask.sum()))
         scaled[noisy_mask] = add_noise(scaled[noisy_mask], noise_tracks, snr_db, rng)
-    return scaled.astype(np.float32)
+    return scaled.astype(np.float32), (template * gain).astype(np.float32)
 
 
 def train_one_seed(
@@ -143,7 +167,11 @@ def train_one_seed(
 ) -> tuple[BeatClassifier, float, dict]:
     """Train one model; returns the best-validation model, its score and a history summary."""
     rng = np.random.default_rng(seed)
-    model = BeatClassifier(InputConfig(), WiringConfig(), solver_config, key=jax.random.PRNGKey(seed))
+    if args.architecture == "ltc":
+        model = BeatClassifier(InputConfig(), WiringConfig(), solver_config, key=jax.random.PRNGKey(seed))
+    else:
+        recurrent_config = RecurrentConfig(args.architecture, args.hidden)
+        model = RecurrentClassifier(InputConfig(), recurrent_config, key=jax.random.PRNGKey(seed))
     steps_per_epoch = (args.normal_per_epoch + int((train_set.label != 0).sum())) // args.batch_size
     total_steps = args.epochs * steps_per_epoch
     schedule = optax.warmup_cosine_decay_schedule(
@@ -160,13 +188,14 @@ def train_one_seed(
         losses = []
         for start in range(0, len(indices) - args.batch_size + 1, args.batch_size):
             batch = indices[start : start + args.batch_size]
-            ecg = augment(train_set.ecg[batch], noise_tracks, rng)
+            ecg, template = augment(train_set.ecg[batch], train_set.template[batch], noise_tracks, rng)
             model, optimizer_state, loss = train_step(
                 model,
                 optimizer_state,
                 optimizer,
                 jnp.asarray(ecg),
                 jnp.asarray(train_set.rr[batch]),
+                jnp.asarray(template),
                 jnp.asarray(train_set.label[batch].astype(np.int32)),
                 weights,
             )
@@ -219,12 +248,12 @@ def main(argv: list[str] | None = None) -> int:
 
     logits = logits_for(model, validation_set, 512)
     offsets = tune_logit_offsets(logits, validation_set.label)
-    model = eqx.tree_at(lambda m: m.readout_b, model, model.readout_b + jnp.asarray(offsets))
+    model = add_logit_offsets(model, offsets)
     counts = confusion_matrix(validation_set.label, np.argmax(logits + offsets, axis=1))
     logger.info("logit offsets %s, tuned validation score %.3f", offsets.tolist(), selection_score(counts))
 
     card = {
-        "name": "Liquid ECG LTC beat classifier",
+        "name": "Liquid ECG LTC beat classifier" if args.architecture == "ltc" else f"{args.architecture.upper()} baseline",
         "intended_use": (
             "Decision support for reviewing heartbeat labels of ECG records; "
             "not a diagnosis and not for unattended use."

@@ -20,6 +20,7 @@ from pathlib import Path
 import equinox as eqx
 import jax
 
+from model.baseline import RecurrentClassifier, RecurrentConfig
 from model.classifier import BeatClassifier, SolverConfig
 from model.data_paths import RESOURCES_DIR
 from model.preprocess import InputConfig
@@ -77,7 +78,7 @@ def card_json(card: dict) -> bytes:
     return json.dumps(strict(card), indent=2, allow_nan=False).encode() + b"\n"
 
 
-def save_classifier(model: BeatClassifier, weights_path: Path, card: dict) -> dict:
+def save_classifier(model: BeatClassifier | RecurrentClassifier, weights_path: Path, card: dict) -> dict:
     """Write weights and a model card; returns the card with config and SHA-256 filled in."""
     weights_path = Path(weights_path)
     buffer = io.BytesIO()
@@ -86,8 +87,13 @@ def save_classifier(model: BeatClassifier, weights_path: Path, card: dict) -> di
 
     full_card = dict(card)
     full_card["input_config"] = model.input_config.to_dict()
-    full_card["wiring_config"] = model.wiring_config.to_dict()
-    full_card["solver_config"] = model.solver_config.to_dict()
+    if isinstance(model, RecurrentClassifier):
+        full_card["architecture"] = model.recurrent_config.cell
+        full_card["recurrent_config"] = model.recurrent_config.to_dict()
+    else:
+        full_card["architecture"] = "ltc"
+        full_card["wiring_config"] = model.wiring_config.to_dict()
+        full_card["solver_config"] = model.solver_config.to_dict()
     full_card["weights_file"] = weights_path.name
     full_card["weights_sha256"] = sha256_of(weights_path)
     atomic_write_bytes(card_path_for(weights_path), card_json(full_card))
@@ -124,13 +130,21 @@ def load_classifier_file(
         )
 
     # Shapes only: building a real random network first costs a compile per op.
-    skeleton = eqx.filter_eval_shape(
-        BeatClassifier,
-        InputConfig(**card["input_config"]),
-        WiringConfig(**card["wiring_config"]),
-        solver_config or SolverConfig(**card["solver_config"]),
-        key=jax.random.PRNGKey(0),
-    )
+    if card.get("architecture", "ltc") == "ltc":
+        skeleton = eqx.filter_eval_shape(
+            BeatClassifier,
+            InputConfig(**card["input_config"]),
+            WiringConfig(**card["wiring_config"]),
+            solver_config or SolverConfig(**card["solver_config"]),
+            key=jax.random.PRNGKey(0),
+        )
+    else:
+        skeleton = eqx.filter_eval_shape(
+            RecurrentClassifier,
+            InputConfig(**card["input_config"]),
+            RecurrentConfig(**card["recurrent_config"]),
+            key=jax.random.PRNGKey(0),
+        )
     model = eqx.tree_deserialise_leaves(weights_path, skeleton)
     logger.info("loaded %s (sha256 %s)", weights_path, actual[:12])
     return model, card

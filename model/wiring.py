@@ -20,8 +20,8 @@ from model.records import AAMI_CLASSES
 class WiringConfig:
     """Sizes and fan-outs of the wiring; stored in the model card."""
 
-    n_inputs: int = 7
-    n_ecg_inputs: int = 2
+    n_inputs: int = 9
+    n_ecg_inputs: int = 3
     """The first inputs are ECG channels; they fan out to `ecg_fanout` inter neurons."""
     ecg_fanout: int = 6
     n_inter: int = 9

@@ -50,12 +50,13 @@ def test_other_seed_gives_other_wiring():
 def _random_inputs(batch: int = 8, samples: int = 40):
     rng = np.random.default_rng(0)
     ecg = jnp.asarray(rng.normal(size=(batch, samples)).astype(np.float32))
-    rr = jnp.asarray(rng.normal(scale=0.3, size=(batch, 5)).astype(np.float32))
-    return ecg, rr
+    rr = jnp.asarray(rng.normal(scale=0.3, size=(batch, 6)).astype(np.float32))
+    template = jnp.asarray(rng.normal(size=(batch, samples)).astype(np.float32))
+    return ecg, rr, template
 
 
 def test_fused_solver_converges_to_fine_euler():
-    ecg, rr = _random_inputs()
+    ecg, rr, template = _random_inputs()
     key = jax.random.PRNGKey(3)
     fine_fused = BeatClassifier(solver_config=SolverConfig("fused", 64), key=key)
     fine_euler = BeatClassifier(solver_config=SolverConfig("euler", 256), key=key)
@@ -63,9 +64,9 @@ def test_fused_solver_converges_to_fine_euler():
 
     # Euler with 256 steps per sample is far inside its stability limit, so it
     # serves as the exact solution.
-    reference = np.asarray(fine_euler.states(ecg, rr))
-    fine_error = np.max(np.abs(np.asarray(fine_fused.states(ecg, rr)) - reference))
-    coarse_error = np.max(np.abs(np.asarray(coarse_fused.states(ecg, rr)) - reference))
+    reference = np.asarray(fine_euler.states(ecg, rr, template))
+    fine_error = np.max(np.abs(np.asarray(fine_fused.states(ecg, rr, template)) - reference))
+    coarse_error = np.max(np.abs(np.asarray(coarse_fused.states(ecg, rr, template)) - reference))
 
     assert reference.shape == (40, 19, 8)
     assert np.isfinite(reference).all()
@@ -75,17 +76,17 @@ def test_fused_solver_converges_to_fine_euler():
 
 
 def test_fused_solver_stays_bounded_with_one_step():
-    ecg, rr = _random_inputs()
+    ecg, rr, template = _random_inputs()
     model = BeatClassifier(solver_config=SolverConfig("fused", 1), key=jax.random.PRNGKey(0))
-    states = np.asarray(model.states(ecg * 20.0, rr))
+    states = np.asarray(model.states(ecg * 20.0, rr, template))
     # Each update is a convex combination of v0 and reversal potentials in [-1, 1].
     assert np.abs(states).max() <= 1.0 + 1e-5
 
 
 def test_classifier_outputs_shapes():
-    ecg, rr = _random_inputs(batch=3, samples=30)
+    ecg, rr, template = _random_inputs(batch=3, samples=30)
     model = BeatClassifier(key=jax.random.PRNGKey(0))
-    logits, states = model(ecg, rr)
+    logits, states = model(ecg, rr, template)
     assert logits.shape == (3, 5)
     assert states.shape == (30, 19, 3)
     assert 300 < count_parameters(model) < 2000
