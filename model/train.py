@@ -50,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="ltc",
         help="ltc (the product's network) or a gru/lstm baseline on the same inputs",
     )
+    parser.add_argument(
+        "--no-template", action="store_true", help="leave out the difference-from-dominant-beat channel"
+    )
+    parser.add_argument(
+        "--no-irregularity", action="store_true", help="leave out the RR irregularity feature"
+    )
     parser.add_argument("--hidden", type=int, default=256, help="units of the gru/lstm baseline")
     parser.add_argument("--solver", default="fused", help="fused, euler, heun or tsit5")
     parser.add_argument("--steps-per-sample", type=int, default=2, help="solver steps per input sample")
@@ -157,6 +163,12 @@ def augment(
     return scaled.astype(np.float32), (template * gain).astype(np.float32)
 
 
+def input_config_from(args: argparse.Namespace) -> InputConfig:
+    return InputConfig(
+        template_channel=not args.no_template, rhythm_irregularity=not args.no_irregularity
+    )
+
+
 def train_one_seed(
     seed: int,
     args: argparse.Namespace,
@@ -167,11 +179,16 @@ def train_one_seed(
 ) -> tuple[BeatClassifier, float, dict]:
     """Train one model; returns the best-validation model, its score and a history summary."""
     rng = np.random.default_rng(seed)
+    input_config = input_config_from(args)
     if args.architecture == "ltc":
-        model = BeatClassifier(InputConfig(), WiringConfig(), solver_config, key=jax.random.PRNGKey(seed))
+        wiring_config = WiringConfig(
+            n_inputs=input_config.n_ecg_channels + input_config.n_rr_features,
+            n_ecg_inputs=input_config.n_ecg_channels,
+        )
+        model = BeatClassifier(input_config, wiring_config, solver_config, key=jax.random.PRNGKey(seed))
     else:
         recurrent_config = RecurrentConfig(args.architecture, args.hidden)
-        model = RecurrentClassifier(InputConfig(), recurrent_config, key=jax.random.PRNGKey(seed))
+        model = RecurrentClassifier(input_config, recurrent_config, key=jax.random.PRNGKey(seed))
     steps_per_epoch = (args.normal_per_epoch + int((train_set.label != 0).sum())) // args.batch_size
     total_steps = args.epochs * steps_per_epoch
     schedule = optax.warmup_cosine_decay_schedule(
@@ -224,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s")
     data_dir = require_data_dir()
-    input_config = InputConfig()
+    input_config = input_config_from(args)
     solver_config = SolverConfig(args.solver, args.steps_per_sample)
 
     train_records = [name for name in DS1_RECORDS if name not in args.validation]
