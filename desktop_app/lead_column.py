@@ -12,6 +12,7 @@ from PySide6 import QtCore
 from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y, STRIP_Y_RANGE, BeatMarkerLayer
 from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES
 from desktop_app.ecg_grid import EcgGridItem
+from desktop_app.overview_strip import OVERVIEW_HEIGHT_PX, OverviewStrip
 from desktop_app.time_axis import TimeAxisItem, format_clock_time
 from model.records import AAMI_CLASSES
 
@@ -28,6 +29,9 @@ LAYOUT_MARGINS_PX = (4, 6, 8, 4)
 INITIAL_VIEW_S = 10.0
 MIN_VIEW_S = 0.25
 STRIP_HEIGHT_PX = 52
+OVERVIEW_ROW = 0
+STRIP_ROW = 1
+FIRST_LEAD_ROW = 2
 TRACE_COLOR = "#111827"
 
 
@@ -52,9 +56,9 @@ def configure_plot_axes(plot: pg.PlotItem) -> None:
 
 
 class LeadColumn(pg.GraphicsLayoutWidget):
-    """Every ECG lead of a record, stacked, with the beat-label strip on top.
+    """Every ECG lead of a record, stacked under a heart-rate overview and the beat-label strip.
 
-    All plots share the strip's X axis (seconds from the record's start). The
+    All plots but the overview share the strip's X axis (seconds from the record's start). The
     Y axis of each lead is fixed in mV, so mouse drag and wheel act on time only.
     """
 
@@ -68,6 +72,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.ci.setSpacing(0)
         self.record: EcgRecord | None = None
         self.strip_plot: pg.PlotItem | None = None
+        self.overview: OverviewStrip | None = None
         self.lead_plots: list[pg.PlotItem] = []
         self.lead_curves: list[pg.PlotDataItem] = []
         self.beat_marker_layer = BeatMarkerLayer(self)
@@ -82,17 +87,22 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         """Replace the shown record: build one plot per ECG lead and draw its reference beats."""
         self.clear_record()
         self.record = record
+        time_s = np.arange(record.n_samples, dtype=np.float64) / record.fs
+
+        overview_plot = self.addPlot(row=OVERVIEW_ROW, col=0)
+        configure_plot_axes(overview_plot)
+        self.overview = OverviewStrip(overview_plot, record)
         self.strip_plot = self._add_strip_plot()
-        self.addItem(self._make_legend(), row=0, col=1)
+        self.addItem(self._make_legend(), row=STRIP_ROW, col=1)
         self.ci.layout.setColumnFixedWidth(1, RIGHT_COLUMN_WIDTH_PX)
-        self.ci.layout.setRowFixedHeight(0, STRIP_HEIGHT_PX)
+        self.ci.layout.setRowFixedHeight(OVERVIEW_ROW, OVERVIEW_HEIGHT_PX)
+        self.ci.layout.setRowFixedHeight(STRIP_ROW, STRIP_HEIGHT_PX)
 
         self.lead_plots = []
         self.lead_curves = []
-        time_s = np.arange(record.n_samples, dtype=np.float64) / record.fs
-        for row, channel in enumerate(record.ecg_channels, start=1):
-            is_last = row == len(record.ecg_channels)
-            plot, curve = self._add_lead_plot(record, channel, time_s, row, show_time_axis=is_last)
+        for index, channel in enumerate(record.ecg_channels):
+            is_last = index == len(record.ecg_channels) - 1
+            plot, curve = self._add_lead_plot(record, channel, time_s, FIRST_LEAD_ROW + index, show_time_axis=is_last)
             self.lead_plots.append(plot)
             self.lead_curves.append(curve)
 
@@ -101,7 +111,10 @@ class LeadColumn(pg.GraphicsLayoutWidget):
             plot.getViewBox().setLimits(
                 xMin=0.0, xMax=duration_s, minXRange=min(MIN_VIEW_S, duration_s), maxXRange=duration_s
             )
-        self.beat_marker_layer.attach(record, self.strip_plot, self.lead_plots)
+        self.beat_marker_layer.attach(record, self.strip_plot, self.lead_plots, overview_plot)
+
+        self.strip_plot.getViewBox().sigXRangeChanged.connect(self._on_view_range_changed)
+        self.overview.region_moved.connect(self.set_x_range)
         self.set_x_range(0.0, min(INITIAL_VIEW_S, duration_s))
 
     def clear_record(self) -> None:
@@ -109,6 +122,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.ci.clear()
         self.record = None
         self.strip_plot = None
+        self.overview = None
         self.lead_plots = []
         self.lead_curves = []
 
@@ -148,8 +162,12 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         if self.record is not None:
             self.set_x_range(0.0, self.record.duration_s)
 
+    def _on_view_range_changed(self, view_box: pg.ViewBox, x_range: tuple[float, float]) -> None:
+        if self.overview is not None:
+            self.overview.show_range(*x_range)
+
     def _add_strip_plot(self) -> pg.PlotItem:
-        strip = self.addPlot(row=0, col=0)
+        strip = self.addPlot(row=STRIP_ROW, col=0)
         strip.setObjectName("beat_label_strip")
         configure_plot_axes(strip)
         strip.hideAxis("bottom")
