@@ -72,6 +72,11 @@ class ClassificationWorker(QtCore.QObject):
     def run(self) -> None:
         """Load the classifier (cached after the first record) and classify the record."""
         file_name = self.record.header_path.name
+        if self.is_cancel_requested():
+            logger.info("Classification of %s cancelled before the model loaded", file_name)
+            self.cancelled.emit()
+            return
+
         try:
             self.model_loading.emit()
             from model.inference import ClassificationCancelled, classify_record
@@ -83,7 +88,7 @@ class ClassificationWorker(QtCore.QObject):
             return
 
         if self.is_cancel_requested():
-            logger.info("Classification of %s cancelled before it started", file_name)
+            logger.info("Classification of %s cancelled after the model loaded", file_name)
             self.cancelled.emit()
             return
 

@@ -53,10 +53,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     record_opened = QtCore.Signal(object)
     """The `EcgRecord` now shown, emitted before its classification starts."""
+    classification_started = QtCore.Signal(object)
+    """The new `ClassificationWorker`, emitted just before its thread starts."""
     classification_finished = QtCore.Signal(object)
     """The `RecordPrediction` drawn for the current record."""
     classification_cancelled = QtCore.Signal()
     classification_failed = QtCore.Signal(str)
+    classification_ended = QtCore.Signal(str)
+    """"finished", "failed" or "cancelled", emitted after the signal of that name."""
     error_shown = QtCore.Signal(str)
     """Every message passed to `show_error`, so tests can observe errors without a dialog."""
 
@@ -80,6 +84,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._run: ClassificationRun | None = None
         self._retired_runs: list[ClassificationRun] = []
         self._error_box: QtWidgets.QMessageBox | None = None
+        self.last_error: str | None = None
 
         configure_pyqtgraph()
         self._build_views()
@@ -154,6 +159,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def show_error(self, message: str) -> None:
         """Report an error in a non-blocking critical message box and in `error_shown`."""
         logger.error("%s", message)
+        self.last_error = message
         self.error_shown.emit(message)
 
         box = QtWidgets.QMessageBox(
@@ -186,6 +192,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.classify_progress.show()
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
+        self.classification_started.emit(run.worker)
         run.start()
 
     def cancel_classification(self) -> None:
@@ -246,6 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heatmap_view.set_prediction(prediction, self.record.fs)
         self.record_label.setText(self._record_summary())
         self.classification_finished.emit(prediction)
+        self.classification_ended.emit("finished")
 
     @QtCore.Slot(str)
     def _on_classification_failed(self, message: str) -> None:
@@ -254,6 +262,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._finish_run()
         self.show_error(message)
         self.classification_failed.emit(message)
+        self.classification_ended.emit("failed")
 
     @QtCore.Slot()
     def _on_classification_cancelled(self) -> None:
@@ -262,6 +271,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._finish_run()
         self.statusBar().showMessage("Classification cancelled. The reference labels are shown.", 8000)
         self.classification_cancelled.emit()
+        self.classification_ended.emit("cancelled")
 
     def _finish_run(self) -> None:
         """Keep the finished run referenced until its thread has quit, and hide the progress."""
