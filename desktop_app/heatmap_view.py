@@ -97,7 +97,12 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
 
         colormap = pg.colormap.get(COLORMAP_NAME)
         self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0), colorMap=colormap, width=12, interactive=False, pen="#6b7280"
+            values=(-1.0, 1.0),
+            colorMap=colormap,
+            width=12,
+            interactive=False,
+            pen="#6b7280",
+            label="neuron state",
         )
         self.color_bar.setObjectName("heatmap_color_bar")
         self.color_bar.setImageItem(self.image_item)

@@ -23,8 +23,11 @@ logger = logging.getLogger(__name__)
 
 LEFT_AXIS_WIDTH_PX = 92
 """Width of every left axis, in the leads and in the heatmap, so their time axes line up."""
-RIGHT_COLUMN_WIDTH_PX = 64
-"""Width of the column right of the plots (beat legend here, colour bar in the heatmap)."""
+RIGHT_COLUMN_WIDTH_PX = 84
+"""Width of the column right of the plots (beat legend here, colour bar in the heatmap).
+
+The colour bar with its tick labels and title must fit, or the heatmap ends short of the leads.
+"""
 LAYOUT_MARGINS_PX = (4, 6, 8, 4)
 INITIAL_VIEW_S = 10.0
 MIN_VIEW_S = 0.25

@@ -67,8 +67,9 @@ def test_open_record_labels_every_beat(qtbot, window, mitdb_dir, monkeypatch):
         assert len(layer.predicted_items[letter].data) == np.sum(prediction.predicted == class_index), letter
     assert len(layer.predicted_items[UNCLASSIFIED_LETTER].data) == np.sum(prediction.predicted < 0)
 
+    # Record 100 is 98.5 % N beats, so this is a floor for a working model, not a quality measure.
     agreement = np.mean(prediction.predicted == record.beats.aami)
-    assert agreement >= 0.8, f"model agrees with the reference on only {agreement:.1%} of record 100"
+    assert agreement >= 0.9, f"model agrees with the reference on only {agreement:.1%} of record 100"
     assert layer.disagreement_count() == np.sum((prediction.predicted >= 0) & (prediction.predicted != record.beats.aami))
 
     heatmap = window.heatmap_view

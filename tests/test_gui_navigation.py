@@ -128,3 +128,16 @@ def test_overview_shows_heart_rate(window):
 
     assert len(trend_time_s) == len(beats) - 1
     assert 60 <= np.nanmedian(trend_bpm) <= 90
+
+
+def test_hover_reads_time_and_value(qtbot, window):
+    plot = window.lead_column.lead_plots[0]
+    view_box = plot.getViewBox()
+    scene_position = view_box.mapViewToScene(QtCore.QPointF(2.0, 0.0))
+
+    window.lead_column.scene().sigMouseMoved.emit(scene_position)
+
+    text = window.hover_label.text()
+    assert text.startswith("0:02.0")
+    assert "MLII" in text
+    assert text.endswith(" mV")
