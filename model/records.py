@@ -40,6 +40,7 @@ _NON_ECG_NAME = re.compile(
     re.IGNORECASE,
 )
 _PREFERRED_LEADS = ("MLII", "II", "ML II", "MLI", "V5", "I")
+_VOLTAGE_UNITS = ("mv", "uv", "µv", "μv", "v")
 
 
 class RecordError(Exception):
@@ -126,6 +127,8 @@ def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
 
     sig_name = [str(name) for name in (record.sig_name or [])]
     units = [str(unit) for unit in (record.units or ["mV"] * len(sig_name))]
+    # _physical_signal_mv converted every voltage to mV.
+    units = ["mV" if unit.strip().lower() in _VOLTAGE_UNITS else unit for unit in units]
     ecg_channels = find_ecg_channels(sig_name, units)
     if not ecg_channels:
         raise RecordError(
