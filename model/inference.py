@@ -48,6 +48,10 @@ def enable_compilation_cache() -> None:
 enable_compilation_cache()
 
 
+class SolverDivergedError(RuntimeError):
+    """The ODE solve produced non-finite states: the solver is unstable at this step size."""
+
+
 class ClassificationCancelled(Exception):
     """Raised between batches when the caller's should_cancel() returns True."""
 
@@ -195,6 +199,14 @@ def classify_record(
     probabilities, beat_states = predict_beats(
         classifier, inputs, batch_size=batch_size, progress=progress, should_cancel=should_cancel
     )
+
+    diverged = inputs.valid & ~np.isfinite(probabilities).all(axis=1)
+    if diverged.any():
+        solver = classifier.solver_config if isinstance(classifier, BeatClassifier) else None
+        raise SolverDivergedError(
+            f"{record.header_path}: the network's ODE solve diverged on {int(diverged.sum())} of "
+            f"{len(diverged)} beats with solver {solver}; use the fused solver or more steps per sample."
+        )
 
     predicted = np.argmax(probabilities, axis=1).astype(np.int8)
     predicted[~inputs.valid] = UNCLASSIFIED

@@ -79,3 +79,12 @@ def test_cancel_stops_between_batches(classifier, record_103):
             should_cancel=cancel_after_first_batch,
         )
     assert len(calls) == 1
+
+
+def test_unstable_solver_is_reported(record_103):
+    from model.classifier import SolverConfig
+    from model.inference import SolverDivergedError
+
+    explicit = load_classifier(solver_config=SolverConfig("euler", 2))
+    with pytest.raises(SolverDivergedError, match="103.hea"):
+        classify_record(record_103, explicit)
