@@ -14,6 +14,15 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from model.record_files import (
+    RecordError,
+    check_header_path,
+    convert_voltages_to_mv,
+    header_path_of,
+    read_header,
+    read_signals,
+)
+
 logger = logging.getLogger(__name__)
 
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
@@ -42,9 +51,8 @@ _NON_ECG_NAME = re.compile(
 _PREFERRED_LEADS = ("MLII", "II", "ML II", "MLI", "V5", "I")
 _VOLTAGE_UNITS = ("mv", "uv", "µv", "μv", "v")
 
-
-class RecordError(Exception):
-    """A record that cannot be opened; the message names the file and the problem."""
+DETECTION_FS = 360.0
+"""Rate in Hz at which XQRS runs: the rate of MIT-BIH, on which its default parameters work."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class EcgRecord:
     beats: Beats
     comments: list[str] = field(default_factory=list)
     is_synthetic: bool = False
+    notes: list[str] = field(default_factory=list)
+    """Problems found while loading that did not stop it, e.g. missing signal files."""
 
     @property
     def n_samples(self) -> int:
@@ -95,81 +105,50 @@ class EcgRecord:
         return self.signal[:, self.model_channel]
 
 
-def header_path_of(path: str | Path) -> Path:
-    """Return the `.hea` path for a record given as `.hea` or as its base name."""
-    path = Path(path)
-    if path.suffix.lower() == ".hea":
-        return path
-    return path.with_name(path.name + ".hea")
-
-
 def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
     """Read a WFDB record, pick its ECG leads and read or detect its beats.
 
     Raises RecordError with the file name when the record cannot be read or has
     no ECG lead.
     """
-    header_path = header_path_of(path)
-    if header_path.is_dir() or Path(path).is_dir():
-        raise RecordError(f"{path}: is a folder; choose a record's .hea file.")
-    if not header_path.is_file():
-        raise RecordError(f"{header_path}: header file not found.")
+    header_path = check_header_path(path)
+    header = read_header(header_path)
+    data = read_signals(header_path, header)
+    signal = data.signal
+    units = convert_voltages_to_mv(signal, data.units)
+    sig_name = data.sig_name
 
-    record_base = str(header_path.with_suffix(""))
-    try:
-        record = wfdb.rdrecord(record_base, physical=True, smooth_frames=True)
-    except Exception as error:  # wfdb raises many types for malformed files
-        raise RecordError(f"{header_path}: cannot read the record ({error}).") from error
-
-    signal = _physical_signal_mv(record)
-    if signal.shape[0] == 0:
-        raise RecordError(f"{header_path}: the record has no samples.")
-
-    sig_name = [str(name) for name in (record.sig_name or [])]
-    units = [str(unit) for unit in (record.units or ["mV"] * len(sig_name))]
-    # _physical_signal_mv converted every voltage to mV.
-    units = ["mV" if unit.strip().lower() in _VOLTAGE_UNITS else unit for unit in units]
     ecg_channels = find_ecg_channels(sig_name, units)
     if not ecg_channels:
+        described = ", ".join(f"{name} ({unit})" for name, unit in zip(sig_name, units)) or "(none)"
         raise RecordError(
-            f"{header_path}: no ECG lead among the signals {', '.join(sig_name) or '(none)'}."
+            f"{header_path}: no ECG lead among the signals {described}; "
+            "ECG leads are recognised by lead names (MLII, V1, aVR ...) or voltage units."
         )
 
     model_channel = choose_model_channel(sig_name, ecg_channels)
-    fs = float(record.fs)
-    comments = [str(comment) for comment in (record.comments or [])]
-    beats = read_beats(header_path, annotator, fs)
+    beats = read_beats(header_path, annotator, data.fs, data.frame_fs)
     if beats is None:
-        beats = detect_beats(signal[:, model_channel], fs)
+        beats = detect_beats(signal[:, model_channel], data.fs)
+    beats = beats_inside(beats, signal.shape[0], header_path)
 
+    notes = []
+    if data.missing_signals:
+        notes.append(f"signal files missing for {', '.join(data.missing_signals)}; those signals are not shown")
     return EcgRecord(
         header_path=header_path,
         record_name=header_path.stem,
-        fs=fs,
+        fs=data.fs,
         signal=signal,
         sig_name=sig_name,
         units=units,
         ecg_channels=ecg_channels,
         model_channel=model_channel,
         beats=beats,
-        comments=comments,
-        is_synthetic=any("synthetic" in comment.lower() for comment in comments),
+        comments=data.comments,
+        is_synthetic=any("synthetic" in comment.lower() for comment in data.comments),
+        notes=notes,
     )
-
-
-def _physical_signal_mv(record: wfdb.Record) -> np.ndarray:
-    """Return the physical signal as float32 with voltages converted to mV."""
-    signal = np.asarray(record.p_signal, dtype=np.float32)
-    if signal.ndim == 1:
-        signal = signal[:, None]
-
-    for channel, unit in enumerate(record.units or []):
-        unit_name = str(unit).strip().lower()
-        if unit_name in ("uv", "µv", "μv"):
-            signal[:, channel] /= 1000.0
-        elif unit_name == "v":
-            signal[:, channel] *= 1000.0
-    return signal
 
 
 def find_ecg_channels(sig_name: list[str], units: list[str]) -> list[int]:
@@ -194,36 +173,70 @@ def choose_model_channel(sig_name: list[str], ecg_channels: list[int]) -> int:
     return ecg_channels[0]
 
 
-def read_beats(header_path: Path, annotator: str, fs: float) -> Beats | None:
-    """Read reference beats from the annotation file, or return None when it is absent."""
+def read_beats(header_path: Path, annotator: str, fs: float, frame_fs: float | None = None) -> Beats | None:
+    """Read reference beats from the annotation file, or return None when it is absent.
+
+    Annotation samples are converted to samples at `fs`: they count frames (at
+    `frame_fs`) unless the file stores its own sampling frequency.
+    """
     annotation_path = header_path.with_suffix(f".{annotator}")
     if not annotation_path.is_file():
         return None
 
     try:
         annotation = wfdb.rdann(str(header_path.with_suffix("")), annotator)
+        symbols = np.asarray(annotation.symbol, dtype=object)
+        samples = np.asarray(annotation.sample, dtype=np.int64)
     except Exception as error:  # wfdb raises many types for malformed files
-        raise RecordError(f"{annotation_path}: cannot read the annotations ({error}).") from error
+        raise RecordError(
+            f"{annotation_path}: cannot read the annotations ({type(error).__name__}: {error}); "
+            "move the file away to open the record with detected beats."
+        ) from error
 
-    if annotation.fs and abs(float(annotation.fs) - fs) > 1e-6:
-        logger.warning("%s: annotation fs %s differs from record fs %s", annotation_path, annotation.fs, fs)
+    annotation_fs = float(annotation.fs) if annotation.fs else (frame_fs or fs)
+    if abs(annotation_fs - fs) > 1e-6:
+        samples = np.round(samples * (fs / annotation_fs)).astype(np.int64)
 
-    symbols = np.asarray(annotation.symbol, dtype=object)
-    samples = np.asarray(annotation.sample, dtype=np.int64)
     is_beat = np.array([symbol in SYMBOL_TO_AAMI for symbol in symbols], dtype=bool)
     return make_beats(samples[is_beat], symbols[is_beat], "reference")
 
 
 def detect_beats(ecg_mv: np.ndarray, fs: float) -> Beats:
-    """Detect QRS complexes with wfdb's XQRS detector; the beats carry no reference class."""
+    """Detect QRS complexes with wfdb's XQRS detector; the beats carry no reference class.
+
+    The lead is resampled to DETECTION_FS first, because XQRS's default
+    parameters find no beats in 1000 Hz PTB record s0010_re but 52 at 360 Hz.
+    Invalid samples (NaN) are read as 0 mV. When the detector fails, for
+    example on a flat lead, the record gets no beats and a logged warning.
+    """
     from wfdb import processing
 
-    finite = np.nan_to_num(ecg_mv.astype(np.float64), nan=0.0)
-    detector = processing.XQRS(sig=finite, fs=fs)
-    detector.detect(verbose=False)
-    samples = np.asarray(detector.qrs_inds, dtype=np.int64)
+    from model.preprocess import resample
+
+    finite = np.nan_to_num(ecg_mv, nan=0.0)
+    try:
+        detection_signal = resample(finite, fs, DETECTION_FS).astype(np.float64)
+        detector = processing.XQRS(sig=detection_signal, fs=DETECTION_FS)
+        detector.detect(verbose=False)
+        detected = np.asarray(detector.qrs_inds, dtype=np.float64)
+        samples = np.round(detected * (fs / DETECTION_FS)).astype(np.int64)
+        samples = np.unique(np.clip(samples, 0, len(ecg_mv) - 1))
+    except Exception as error:  # XQRS fails in several ways on flat or very short signals
+        logger.warning("QRS detection failed (%s: %s); the record has no beats", type(error).__name__, error)
+        samples = np.zeros(0, dtype=np.int64)
+
     symbols = np.full(len(samples), "Q", dtype=object)
     return make_beats(samples, symbols, "detected")
+
+
+def beats_inside(beats: Beats, n_samples: int, header_path: Path) -> Beats:
+    """Drop beats annotated outside the record's samples, with a logged warning."""
+    inside = (beats.sample >= 0) & (beats.sample < n_samples)
+    if inside.all():
+        return beats
+    logger.warning("%s: %d beats lie outside the record's %d samples and are left out",
+                   header_path, int((~inside).sum()), n_samples)
+    return Beats(sample=beats.sample[inside], symbol=beats.symbol[inside], aami=beats.aami[inside], source=beats.source)
 
 
 def make_beats(samples: np.ndarray, symbols: np.ndarray, source: str) -> Beats:

@@ -107,3 +107,25 @@ def test_open_after_error_succeeds(qtbot, window, mitdb_dir, tmp_path):
     assert window.record.record_name == "100"
     assert window.beat_marker_layer.reference_marker_count() == len(window.record.beats)
     assert window.central_stack.currentWidget() is window.record_splitter
+
+
+@pytest.mark.parametrize("case", ["folder", "image", "truncated signal file"])
+def test_damaged_input_shows_error(qtbot, window, mitdb_dir, tmp_path, case):
+    if case == "folder":
+        path = tmp_path / "a folder"
+        path.mkdir()
+    elif case == "image":
+        path = tmp_path / "photo.jpg"
+        path.write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    else:
+        path = tmp_path / "100.hea"
+        path.write_bytes((mitdb_dir / "100.hea").read_bytes())
+        (tmp_path / "100.dat").write_bytes((mitdb_dir / "100.dat").read_bytes()[:5000])
+
+    with qtbot.waitSignal(window.error_shown, timeout=5_000) as blocker:
+        assert not window.open_record(path)
+
+    named_file = "100.dat" if case == "truncated signal file" else path.name
+    assert named_file in blocker.args[0]
+    assert window.record is None
+    assert window.isVisible()
