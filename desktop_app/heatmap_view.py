@@ -122,8 +122,13 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
 
     def link_x(self, plot: pg.PlotItem, duration_s: float) -> None:
         """Share the X axis of `plot` (the lead column), limited to the record's duration."""
-        self.plot.setXLink(plot)
+        # Limits first: the previous record's limits would otherwise clamp the range
+        # adopted from `plot` (a record shorter than the view left the heatmap at
+        # 0-8 s under a 0-10 s waveform).
         self.plot.getViewBox().setLimits(xMin=0.0, xMax=duration_s, maxXRange=duration_s)
+        self.plot.setXLink(plot)
+        start_s, end_s = plot.getViewBox().viewRange()[0]
+        self.plot.setXRange(start_s, end_s, padding=0.0)
 
     def clear_states(self) -> None:
         """Remove the image and show the placeholder text until the next prediction."""

@@ -141,3 +141,23 @@ def test_hover_reads_time_and_value(qtbot, window):
     assert text.startswith("0:02.0")
     assert "MLII" in text
     assert text.endswith(" mV")
+
+
+def test_heatmap_range_after_short_record(qtbot, tmp_path: Path, data_dir: Path):
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    main_window = MainWindow(settings=settings)
+    qtbot.addWidget(main_window)
+    main_window.resize(1280, 800)
+    main_window.show()
+
+    # test01_00s lasts 8 s, shorter than the 10 s initial view of record 100.
+    for path in (data_dir / "formats" / "test01_00s.hea", data_dir / "mitdb" / "100.hea"):
+        with qtbot.waitSignal(main_window.classification_cancelled, timeout=CLASSIFY_TIMEOUT_MS):
+            main_window.open_record(path)
+            main_window.cancel_classification()
+
+    lead_range = main_window.lead_column.lead_plots[0].getViewBox().viewRange()[0]
+    heatmap_range = main_window.heatmap_view.plot.getViewBox().viewRange()[0]
+    assert lead_range[1] == pytest.approx(10.0, abs=0.01)
+    assert heatmap_range[0] == pytest.approx(lead_range[0], abs=1e-6)
+    assert heatmap_range[1] == pytest.approx(lead_range[1], abs=1e-6)
