@@ -165,7 +165,8 @@ def classify_main(arguments: Sequence[str]) -> int:
 
     total = len(options.records)
     if failures == total:
-        print(f"liquid-ecg classify: all {total} records failed", file=sys.stderr)
+        noun = "record" if total == 1 else f"all {total} records"
+        print(f"liquid-ecg classify: {noun} failed", file=sys.stderr)
         return EXIT_FAILED
     if failures:
         print(

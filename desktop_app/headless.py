@@ -220,6 +220,13 @@ def prediction_rows(record: EcgRecord, prediction: RecordPrediction) -> list[lis
     return rows
 
 
+def current_umask() -> int:
+    """Return the process umask (reading it requires setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_prediction_csv(csv_path: Path, record: EcgRecord, prediction: RecordPrediction) -> None:
     """Write the per-beat CSV atomically, so a reader never sees half a file."""
     rows = prediction_rows(record, prediction)
@@ -229,6 +236,8 @@ def write_prediction_csv(csv_path: Path, record: EcgRecord, prediction: RecordPr
             writer = csv.writer(stream)
             writer.writerow(CSV_COLUMNS)
             writer.writerows(rows)
+        # mkstemp creates the file as 0600; give it the mode a plain open() would.
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, csv_path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -91,6 +91,18 @@ def test_classify_100_writes_csv_header(record_100_run):
 
 
 @pytest.mark.slow
+def test_classify_100_files_have_same_mode(record_100_run):
+    csv_mode = (record_100_run.out_dir / "100.csv").stat().st_mode & 0o777
+    annotation_mode = (record_100_run.out_dir / "100.ltc").stat().st_mode & 0o777
+    umask = os.umask(0o022)
+    os.umask(umask)
+
+    # The command inherits this process's umask; both files must follow it.
+    assert csv_mode == 0o666 & ~umask
+    assert annotation_mode == csv_mode
+
+
+@pytest.mark.slow
 def test_classify_100_row_per_reference_beat(record_100_run, record_100_reference):
     _, rows = read_csv_rows(record_100_run.out_dir / "100.csv")
     samples, classes = reference_beats(record_100_reference)
