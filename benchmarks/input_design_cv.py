@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/input_design_cv.py [--epochs 30]
 
-Each design is trained once per fold with that fold's records held out; the
-held-out confusion matrices (after the logit offsets tuned on them, the same
-for every design) are pooled over folds. Prints one table row per design.
+Each design is trained once per fold with that fold's records held out. The
+held-out confusion matrices are pooled over folds; they are taken after the
+logit offsets tuned on the held-out records, which favours no design. Prints one table row per design.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ def add_noise(
 ) -> EcgRecord:
     """Return a copy of `record` with a noise recording added to every ECG lead at `snr_db`.
 
-    Signal power is taken as A^2 / 8 for the median QRS peak-to-peak amplitude
-    A (the power of a sine of that peak-to-peak amplitude); noise power is the
+    Signal power is A^2 / 8 for the median QRS peak-to-peak amplitude A, which
+    is the power of a sine with that peak-to-peak amplitude. Noise power is the
     mean square of the noise segment used. The noise is resampled to the
     record's rate and repeated if shorter than the record.
     """
