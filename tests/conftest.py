@@ -49,3 +49,13 @@ def demo_header_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from model.demo import demo_record_path
 
     return demo_record_path(tmp_path_factory.mktemp("demo-cache"))
+
+
+@pytest.fixture
+def linked_record_100(record_100_path: Path, tmp_path: Path) -> Path:
+    """Record 100 in a writable temporary folder, as symbolic links to the read-only originals."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for suffix in (".hea", ".dat", ".atr"):
+        (folder / f"100{suffix}").symlink_to(record_100_path.with_suffix(suffix))
+    return folder / "100.hea"
