@@ -18,6 +18,8 @@ from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.lead_column import LeadColumn
 from desktop_app.recent_files import RecentFiles
+from desktop_app.review_controller import ReviewController
+from desktop_app.shortcuts_dialog import show_shortcuts_dialog
 from model.records import EcgRecord, RecordError, load_record
 
 if TYPE_CHECKING:
@@ -90,6 +92,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_views()
         self._build_status_bar()
         self._build_menus()
+        self.review_controller = ReviewController(self)
+        self.help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts_dialog(self))
 
     # Opening records
 
@@ -408,6 +412,7 @@ class MainWindow(QtWidgets.QMainWindow):
             action.triggered.connect(handler)
 
         help_menu = self.menuBar().addMenu("&Help")
+        self.help_menu = help_menu
         about_action = help_menu.addAction("&About Liquid ECG")
         about_action.triggered.connect(self._show_about)
 
