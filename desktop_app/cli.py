@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # subcommand is picked by hand.
     if arguments and arguments[0] == "classify":
         return classify_main(arguments[1:])
+    if arguments and arguments[0] == "review-summary":
+        from desktop_app.review_summary import review_summary_main
+
+        return review_summary_main(arguments[1:])
     return gui_main(arguments)
 
 

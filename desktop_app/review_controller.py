@@ -19,7 +19,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.review_panel import ReviewPanel
 from model.records import AAMI_CLASSES
-from model.review import Review, ReviewError, ReviewStore, default_reviewer, open_review
+from desktop_app.review_report import write_review_pdf
+from model.review import Review, ReviewError, ReviewStore, default_reviewer, format_summary, open_review
+from model.review_export import write_review_csv
 
 if TYPE_CHECKING:
     from desktop_app.main_window import MainWindow
@@ -75,6 +77,7 @@ class ReviewController(QtCore.QObject):
         self.review: Review | None = None
         self.store: ReviewStore | None = None
         self.selected_beat_lines: list[pg.InfiniteLine] = []
+        self._centre_on_selection = True
 
         self.panel = ReviewPanel()
         self.dock = QtWidgets.QDockWidget("Beats", window)
@@ -126,7 +129,10 @@ class ReviewController(QtCore.QObject):
                 f"Resumed the review: {len(review.verdicts)} verdicts from {store.folder}", 10_000
             )
         elif len(review):
+            # The first beat is already in the initial view, so selecting it keeps that view.
+            self._centre_on_selection = False
             self.panel.select_beat(0)
+            self._centre_on_selection = True
         if store.is_fallback:
             self.window.statusBar().showMessage(self._save_location_text(), 15_000)
         self.panel.focus_table()
@@ -238,9 +244,10 @@ class ReviewController(QtCore.QObject):
         if self.review is None:
             return
         time_s = self.review.time_s(beat)
-        start_s, end_s = self.window.lead_column.visible_range()
-        half_width_s = max(end_s - start_s, 1.0) / 2
-        self.window.lead_column.set_x_range(time_s - half_width_s, time_s + half_width_s)
+        if self._centre_on_selection:
+            start_s, end_s = self.window.lead_column.visible_range()
+            half_width_s = max(end_s - start_s, 1.0) / 2
+            self.window.lead_column.set_x_range(time_s - half_width_s, time_s + half_width_s)
         for line in self.selected_beat_lines:
             line.setValue(time_s)
             line.show()
@@ -306,8 +313,68 @@ class ReviewController(QtCore.QObject):
                 menu.addSeparator()
 
         menu.addSeparator()
+        menu.addAction("&Summary…", self.show_summary)
+        menu.addAction("Export Table as &CSV…", self.export_csv)
+        menu.addAction("Export &PDF Report…", self.export_pdf)
+        menu.addSeparator()
         reviewer_action = menu.addAction("Reviewer &Name…")
         reviewer_action.triggered.connect(self._ask_reviewer_name)
+
+    # Summary and export
+
+    def show_summary(self) -> QtWidgets.QDialog | None:
+        """Open a dialog with the agreement tables of model, reference and reviewer, and return it."""
+        if self.review is None:
+            return None
+        dialog = QtWidgets.QDialog(self.window)
+        dialog.setObjectName("review_summary_dialog")
+        dialog.setWindowTitle(f"Review summary: {self.review.record.record_name}")
+        text = QtWidgets.QPlainTextEdit(format_summary(self.review))
+        text.setObjectName("review_summary_text")
+        text.setReadOnly(True)
+        text.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.SystemFont.FixedFont))
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dialog.close)
+        layout = QtWidgets.QVBoxLayout(dialog)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        dialog.resize(640, 720)
+        dialog.show()
+        self.summary_dialog = dialog
+        return dialog
+
+    def export_csv(self) -> Path | None:
+        """Write the rows the table shows, in their order, to a CSV file the user picks."""
+        path = self._ask_export_path("Export beat table", ".csv", "CSV files (*.csv)")
+        if path is None:
+            return None
+        try:
+            count = write_review_csv(path, self.review, self.panel.proxy.visible_beats())
+        except OSError as error:
+            self.window.show_error(f"{path}: writing the CSV file failed ({error}).")
+            return None
+        self.window.statusBar().showMessage(f"Wrote {count} beats to {path}", 10_000)
+        return path
+
+    def export_pdf(self) -> Path | None:
+        """Write a PDF report with one ECG strip per disagreement to a file the user picks."""
+        path = self._ask_export_path("Export PDF report", "-review.pdf", "PDF files (*.pdf)")
+        if path is None:
+            return None
+        try:
+            count = write_review_pdf(path, self.review)
+        except OSError as error:
+            self.window.show_error(f"{path}: writing the PDF report failed ({error}).")
+            return None
+        self.window.statusBar().showMessage(f"Wrote {count} disagreement strips to {path}", 10_000)
+        return path
+
+    def _ask_export_path(self, title: str, suffix: str, file_filter: str) -> Path | None:
+        if self.review is None or self.store is None:
+            return None
+        suggested = self.store.folder / f"{self.review.record.record_name}{suffix}"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, str(suggested), file_filter)
+        return Path(path) if path else None
 
     def _ask_reviewer_name(self) -> None:
         name, accepted = QtWidgets.QInputDialog.getText(

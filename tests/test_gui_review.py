@@ -252,3 +252,58 @@ def test_review_with_real_model(qtbot, tmp_path, linked_record_100):
     document = json.loads(window.review_controller.store.review_path.read_text())
     assert len(document["model_labels"]) == RECORD_100_BEATS
     assert document["model"]["weights_sha256"]
+
+
+def pdf_page_count(path: Path) -> int:
+    """Count the page objects of a PDF written by Qt, which stores them uncompressed."""
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", path.read_bytes()))
+
+
+def test_summary_csv_and_pdf_exports(qtbot, tmp_path, linked_record_100, monkeypatch):
+    window = make_window(qtbot, tmp_path)
+    open_without_model(qtbot, window, linked_record_100)
+    give_model_labels(window)
+    controller = window.review_controller
+    press(qtbot, window, QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_A, QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_N)
+    controller.panel.select_beat(700)
+    controller.panel.focus_table()
+    press(qtbot, window, QtCore.Qt.Key.Key_V)
+    disagreements = controller.review.disagreements()
+    assert disagreements == [4, 9, 15, 40, 700]
+
+    summary = controller.show_summary().findChild(QtWidgets.QPlainTextEdit, "review_summary_text").toPlainText()
+    assert "model vs reference: 2269 of 2273 beats agree" in summary
+    assert "reviewer vs model: 1 of 3 beats agree" in summary
+    assert "reviewer vs reference: 1 of 3 beats agree" in summary
+
+    csv_path = tmp_path / "exports" / "table.csv"
+    csv_path.parent.mkdir()
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(csv_path), ""))
+    qtbot.mouseClick(controller.panel.disagreements_filter, QtCore.Qt.MouseButton.LeftButton)
+    assert controller.export_csv() == csv_path
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("beat,sample,time_s,reference")
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10", "16", "41", "701"]
+    assert lines[1].split(",")[7:9] == ["V", "V"]
+
+    pdf_path = tmp_path / "exports" / "report.pdf"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(pdf_path), ""))
+    assert controller.export_pdf() == pdf_path
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    assert pdf_page_count(pdf_path) == 1
+    assert "5 disagreement strips" in window.statusBar().currentMessage()
+
+
+def test_pdf_has_page_per_five_strips(qtbot, tmp_path, linked_record_100):
+    from desktop_app.review_report import STRIPS_PER_PAGE, write_review_pdf
+
+    window = make_window(qtbot, tmp_path)
+    open_without_model(qtbot, window, linked_record_100)
+    review = window.review_controller.review
+    beats = list(range(0, 2200, 200))
+
+    assert write_review_pdf(tmp_path / "report.pdf", review, beats) == 11
+    assert STRIPS_PER_PAGE == 5
+    assert pdf_page_count(tmp_path / "report.pdf") == 3
