@@ -126,9 +126,11 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         # adopted from `plot` (a record shorter than the view left the heatmap at
         # 0-8 s under a 0-10 s waveform).
         self.plot.getViewBox().setLimits(xMin=0.0, xMax=duration_s, maxXRange=duration_s)
-        self.plot.setXLink(plot)
+        # The range is copied before linking: set on a linked heatmap, it flows back to
+        # the waveform rescaled by the two plots' pixel widths, which differ until layout.
         start_s, end_s = plot.getViewBox().viewRange()[0]
         self.plot.setXRange(start_s, end_s, padding=0.0)
+        self.plot.setXLink(plot)
 
     def clear_states(self) -> None:
         """Remove the image and show the placeholder text until the next prediction."""
