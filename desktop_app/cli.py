@@ -1,7 +1,7 @@
 """The `liquid-ecg` command: open the window, or classify records without one.
 
 `liquid-ecg [PATH]` starts the window; `liquid-ecg classify RECORD... --out DIR`
-runs headless and never imports Qt.
+and `liquid-ecg review-summary RECORD.hea` run headless and never import Qt.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description=(
             "Open an ECG record in the Liquid ECG window; without PATH, open the "
             "synthetic demo record. To classify records without a window, run "
-            "'liquid-ecg classify --help'."
+            "'liquid-ecg classify --help'; to print a saved review's agreement tables, "
+            "'liquid-ecg review-summary --help'."
         ),
     )
     parser.add_argument(
