@@ -172,6 +172,8 @@ class Review:
         self.created = now_iso()
         self.updated = ""
         self.on_change: Callable[[Review], None] | None = None
+        self.last_beat: int | None = None
+        """Beat of the latest change, because verdict times have whole seconds and can tie."""
         self._index_of_sample = {int(sample): index for index, sample in enumerate(self.sample)}
 
     def __len__(self) -> int:
@@ -220,6 +222,7 @@ class Review:
             note = previous.note if previous is not None else ""
         verdict = Verdict(symbol=symbol, note=note, time=now_iso(), reviewer=self.reviewer)
         self.verdicts[beat] = verdict
+        self.last_beat = beat
         self._changed(verdict.time)
         return verdict
 
@@ -260,10 +263,13 @@ class Review:
 
     def clear_verdict(self, beat: int) -> None:
         if self.verdicts.pop(beat, None) is not None:
+            self.last_beat = None
             self._changed(now_iso())
 
     def last_changed_beat(self) -> int | None:
         """Return the beat whose verdict changed last, where a resumed review continues."""
+        if self.last_beat is not None and self.last_beat in self.verdicts:
+            return self.last_beat
         if not self.verdicts:
             return None
         return max(self.verdicts, key=lambda beat: (self.verdicts[beat].time, beat))
@@ -506,6 +512,7 @@ class ReviewStore:
             "reviewer": review.reviewer,
             "created": review.created,
             "updated": review.updated,
+            "last_changed_beat": review.last_beat,
             "model": read_model_info(self.card_path).to_dict(),
             "model_labels": "".join(label or "-" for label in review.model),
             "model_confidence": [None if np.isnan(value) else round(float(value), 4) for value in review.confidence],
@@ -545,6 +552,7 @@ class ReviewStore:
             raise ValueError(f"not a {REVIEW_FORMAT} file")
         review.created = document.get("created") or review.created
         review.updated = document.get("updated", "")
+        review.last_beat = document.get("last_changed_beat")
         model_labels = document.get("model_labels", "")
         if len(model_labels) == len(review) and not any(review.model):
             review.model = ["" if label == "-" else label for label in model_labels]

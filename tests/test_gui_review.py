@@ -252,6 +252,17 @@ def test_review_with_real_model(qtbot, tmp_path, linked_record_100):
     document = json.loads(window.review_controller.store.review_path.read_text())
     assert len(document["model_labels"]) == RECORD_100_BEATS
     assert document["model"]["weights_sha256"]
+    window.close()
+
+    reopened = make_window(qtbot, tmp_path)
+    open_without_model(qtbot, reopened, linked_record_100)
+    resumed = reopened.review_controller.review
+    assert sorted(resumed.verdicts) == disagreements
+    assert resumed.disagreements() == disagreements
+    assert reopened.review_controller.panel.current_beat() == disagreements[-1]
+    annotation = wfdb.rdann(str(linked_record_100.with_suffix("")), "rev")
+    assert list(annotation.sample) == list(reopened.record.beats.sample[disagreements])
+    assert annotation.symbol == list(reopened.record.beats.symbol[disagreements])
 
 
 def pdf_page_count(path: Path) -> int:

@@ -87,9 +87,12 @@ def test_reopen_resumes_verdicts(record, linked_record_100):
     assert resumed.verdicts[3].reviewer == "first"
     assert resumed.last_changed_beat() == 12
 
+    resumed.set_class(2, "S")
+    assert open_review(load_record(linked_record_100))[0].last_changed_beat() == 2
+
     resumed.clear_verdict(12)
     again, _ = open_review(load_record(linked_record_100))
-    assert sorted(again.verdicts) == [3, 7]
+    assert sorted(again.verdicts) == [2, 3, 7]
 
 
 def test_clearing_last_verdict_removes_annotations(record):
