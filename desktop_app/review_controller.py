@@ -164,7 +164,10 @@ class ReviewController(QtCore.QObject):
         try:
             self.store.save(review)
         except ReviewError as error:
-            self.window.show_error(f"{error} The verdict is kept in this window only; free space or choose a writable folder.")
+            self.window.show_error(
+                f"{error} The verdict is kept in this window only until a later change saves every verdict; "
+                "check that the folder is writable and has free space."
+            )
 
     # Verdicts
 

@@ -318,3 +318,18 @@ def test_pdf_has_page_per_five_strips(qtbot, tmp_path, linked_record_100):
     assert write_review_pdf(tmp_path / "report.pdf", review, beats) == 11
     assert STRIPS_PER_PAGE == 5
     assert pdf_page_count(tmp_path / "report.pdf") == 3
+
+
+def test_failed_save_is_reported(qtbot, tmp_path, linked_record_100):
+    window = make_window(qtbot, tmp_path)
+    open_without_model(qtbot, window, linked_record_100)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the review folder should be")
+    window.review_controller.store.folder = blocker / "reviews"
+
+    with qtbot.waitSignal(window.error_shown) as shown:
+        press(qtbot, window, QtCore.Qt.Key.Key_V)
+
+    assert "saving the review of 100 failed" in shown.args[0]
+    assert "kept in this window only" in shown.args[0]
+    assert window.review_controller.review.verdicts[0].symbol == "V"
