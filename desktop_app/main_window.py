@@ -16,11 +16,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
+from desktop_app.lead_choice import ModelLeadChooser
 from desktop_app.lead_column import LeadColumn
 from desktop_app.recent_files import RecentFiles
 from desktop_app.review_controller import ReviewController
 from desktop_app.shortcuts_dialog import show_shortcuts_dialog
-from model.records import EcgRecord, RecordError, load_record
+from model.records import EcgRecord, RecordError, load_record, with_model_channel
 
 if TYPE_CHECKING:
     from model.inference import RecordPrediction
@@ -174,6 +175,18 @@ class MainWindow(QtWidgets.QMainWindow):
         box.open()
         self._error_box = box
 
+    # Model lead
+
+    @QtCore.Slot(int)
+    def choose_model_lead(self, channel: int) -> None:
+        """Let the network read ECG lead `channel` and classify the beats again."""
+        if self.record is None or channel == self.record.model_channel:
+            return
+        record = with_model_channel(self.record, channel)
+        self._show_record(record)
+        self.statusBar().showMessage(f"The network now reads {record.sig_name[channel]}.", 8000)
+        self.start_classification()
+
     # Classification
 
     def start_classification(self) -> None:
@@ -291,6 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.prediction = None
 
         self.lead_column.set_record(record)
+        self.model_lead_combo.set_record(record)
         self.heatmap_view.link_x(self.lead_column.x_master_plot, record.duration_s)
         self.heatmap_view.clear_states()
         self.central_stack.setCurrentWidget(self.record_splitter)
@@ -308,6 +322,12 @@ class MainWindow(QtWidgets.QMainWindow):
         summary = f"{record.record_name}: {leads}, {record.fs:g} Hz, {minutes:.1f} min, {len(record.beats)} beats"
         if record.beats.source != "reference":
             summary += " (detected, no reference labels)"
+        if self.prediction is not None:
+            unclassifiable = int((self.prediction.predicted < 0).sum())
+            if unclassifiable:
+                summary += f", {unclassifiable} unclassifiable (invalid samples in the beat window)"
+        for note in record.notes:
+            summary += f". Note: {note}"
 
         layer = self.lead_column.beat_marker_layer
         if self.prediction is not None and record.beats.source == "reference" and len(record.beats):
@@ -355,6 +375,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.record_label = QtWidgets.QLabel()
         self.record_label.setObjectName("record_label")
         status_bar.addWidget(self.record_label, 1)
+
+        self.model_lead_combo = ModelLeadChooser()
+        self.model_lead_combo.lead_chosen.connect(self.choose_model_lead)
+        status_bar.addPermanentWidget(self.model_lead_combo)
 
         self.hover_label = QtWidgets.QLabel()
         self.hover_label.setObjectName("hover_label")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +149,24 @@ def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
         is_synthetic=any("synthetic" in comment.lower() for comment in data.comments),
         notes=notes,
     )
+
+
+def with_model_channel(record: EcgRecord, channel: int) -> EcgRecord:
+    """Return `record` with the network reading lead `channel`; the signal array is shared, not copied.
+
+    Detected beats are detected again on the new lead, reference beats stay.
+    Raises ValueError when `channel` is not one of the record's ECG leads.
+    """
+    if channel not in record.ecg_channels:
+        names = ", ".join(record.sig_name[index] for index in record.ecg_channels)
+        raise ValueError(
+            f"{record.header_path}: signal {channel} is not an ECG lead; the network reads only {names}."
+        )
+
+    beats = record.beats
+    if beats.source == "detected" and channel != record.model_channel:
+        beats = beats_inside(detect_beats(record.signal[:, channel], record.fs), record.n_samples, record.header_path)
+    return replace(record, model_channel=channel, beats=beats)
 
 
 def find_ecg_channels(sig_name: list[str], units: list[str]) -> list[int]:
