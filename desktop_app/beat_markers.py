@@ -159,7 +159,7 @@ class BeatMarkerLayer(QtCore.QObject):
         if self.prediction is not None and index < len(self.prediction.predicted):
             predicted = int(self.prediction.predicted[index])
             if predicted < 0:
-                parts.append("model: unclassified (invalid samples in the beat window)")
+                parts.append("model: unclassifiable (invalid samples in the beat window)")
             else:
                 probability = float(self.prediction.probabilities[index, predicted])
                 parts.append(f"model {AAMI_CLASSES[predicted]} (p = {probability:.2f})")

@@ -32,6 +32,8 @@ CSV_COLUMNS = ("sample", "time_s", "reference", "predicted", "p_N", "p_S", "p_V"
 PREDICTION_ANNOTATOR = "ltc"
 """Annotator extension of the prediction annotation files."""
 
+UNCLASSIFIABLE_LABEL = "unclassifiable"
+"""CSV `predicted` value of a beat the network did not classify because its window touches invalid samples."""
 UNCLASSIFIED_NOTE = "not classified: the beat window contains invalid samples"
 """`aux_note` of a beat the network did not classify, which is written with symbol Q (unclassifiable)."""
 
@@ -196,9 +198,9 @@ def classify_and_write(
 def prediction_rows(record: EcgRecord, prediction: RecordPrediction) -> list[list[str]]:
     """Format one CSV row per beat in CSV_COLUMNS order.
 
-    `reference` is empty when the beats were detected rather than annotated;
-    `predicted` and the probabilities are empty for a beat the network did
-    not classify.
+    `reference` is empty when the beats were detected rather than annotated.
+    `predicted` is "unclassifiable" and the probabilities are empty for a
+    beat whose window touches invalid samples.
     """
     reference_by_sample: dict[int, str] = {}
     if record.beats.source == "reference":
@@ -213,7 +215,7 @@ def prediction_rows(record: EcgRecord, prediction: RecordPrediction) -> list[lis
             label = AAMI_CLASSES[predicted]
             probabilities = [f"{p:.4f}" for p in prediction.probabilities[beat]]
         else:
-            label = ""
+            label = UNCLASSIFIABLE_LABEL
             probabilities = [""] * len(AAMI_CLASSES)
         time_s = f"{sample / record.fs:.3f}"
         rows.append([str(sample), time_s, reference_by_sample.get(sample, ""), label, *probabilities])

@@ -294,11 +294,11 @@ def _tiny_prediction() -> SimpleNamespace:
     )
 
 
-def test_unclassified_beat_has_empty_fields():
+def test_unclassified_beat_is_marked():
     rows = headless.prediction_rows(_tiny_record("reference"), _tiny_prediction())
 
     assert rows[0] == ["100", "0.400", "N", "N", "0.9000", "0.0500", "0.0300", "0.0100", "0.0100"]
-    assert rows[1] == ["400", "1.600", "S", "", "", "", "", "", ""]
+    assert rows[1] == ["400", "1.600", "S", "unclassifiable", "", "", "", "", ""]
     assert rows[2][:4] == ["700", "2.800", "V", "V"]
 
 
