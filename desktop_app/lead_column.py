@@ -90,7 +90,9 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         """Replace the shown record: build one plot per ECG lead and draw its reference beats."""
         self.clear_record()
         self.record = record
-        time_s = np.arange(record.n_samples, dtype=np.float64) / record.fs
+        # Divided in place: a second 250 MB temporary for a 24-hour record is avoided.
+        time_s = np.arange(record.n_samples, dtype=np.float64)
+        time_s /= record.fs
 
         overview_plot = self.addPlot(row=OVERVIEW_ROW, col=0)
         configure_plot_axes(overview_plot)

@@ -22,6 +22,9 @@ from model.weights import DEFAULT_WEIGHTS, load_classifier_file
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 256
+MAX_STATE_COLUMNS = 2_000_000
+"""Maximum number of columns in a record's state track (145 MB for 19 neurons). Longer records keep every
+k-th model-rate sample: a 24-hour record at 120 Hz keeps every 6th, one column per 50 ms."""
 UNCLASSIFIED = -1
 """`predicted` value of a beat whose input window touches invalid samples."""
 
@@ -71,7 +74,8 @@ class RecordPrediction:
     rr_s: np.ndarray
     """float32 (n_beats, 2): previous and next RR interval in seconds."""
     state_sample: np.ndarray
-    """int64 (n_steps,): record sample of each state column (one column per model-rate sample)."""
+    """int64 (n_steps,): record sample of each state column, evenly spaced (one column per model-rate
+    sample up to MAX_STATE_COLUMNS columns, fewer for longer records)."""
     states: np.ndarray
     """float32 (n_steps, n_neurons): neuron potentials; NaN where no beat window covers."""
     neuron_names: list[str]
@@ -107,11 +111,15 @@ def predict_beats(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
+    state_sink: Callable[[int, np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the network on prepared beats; returns probabilities and per-beat states.
 
     Every batch is padded to `batch_size`, so one compiled program serves all
     batches. Returns (probabilities (n_beats, 5), states (n_beats, window, neurons)).
+    With `state_sink`, each batch's states go to state_sink(first_beat, states)
+    instead, and the returned states array is empty: a 24-hour record's
+    per-beat states would take over 1 GB.
     """
     n_beats = len(inputs.ecg)
     window = inputs.ecg.shape[1]
@@ -134,6 +142,12 @@ def predict_beats(
             model, jnp.asarray(ecg), jnp.asarray(rr), jnp.asarray(template)
         )
         probabilities[start:stop] = np.asarray(batch_probabilities)[: stop - start]
+        if state_sink is not None:
+            state_sink(start, np.asarray(batch_states)[: stop - start])
+            states = np.zeros((0, window, batch_states.shape[2]), dtype=np.float32)
+            if progress is not None:
+                progress(stop, n_beats)
+            continue
         if states is None:
             states = np.zeros((n_beats, window, batch_states.shape[2]), dtype=np.float32)
         states[start:stop] = np.asarray(batch_states)[: stop - start]
@@ -160,24 +174,44 @@ def place_states_on_record(
     Each model-rate sample takes the state of the beat whose R peak is nearest,
     within that beat's window; samples no window reaches stay NaN.
     """
-    n_beats, window, n_neurons = beat_states.shape
-    track = np.full((n_model_samples, n_neurons), np.nan, dtype=np.float32)
-    peaks = window_start + samples_before
-    midpoints = (peaks[:-1] + peaks[1:] + 1) // 2
+    track = np.full((n_model_samples, beat_states.shape[2]), np.nan, dtype=np.float32)
+    place_beat_states(track, beat_states, 0, window_start, samples_before, n_model_samples, step=1)
+    return track
 
-    for beat in range(n_beats):
+
+def place_beat_states(
+    track: np.ndarray,
+    beat_states: np.ndarray,
+    first_beat: int,
+    window_start: np.ndarray,
+    samples_before: int,
+    n_model_samples: int,
+    step: int,
+) -> None:
+    """Write the states of beats first_beat, first_beat + 1, ... into `track`, whose column k is model sample k * step.
+
+    `window_start` covers every beat of the record, so each beat's share ends
+    at the midpoints to its neighbours' R peaks as in place_states_on_record.
+    """
+    n_beats_total = len(window_start)
+    window = beat_states.shape[1]
+    peaks = window_start + samples_before
+
+    for index in range(len(beat_states)):
+        beat = first_beat + index
         first = window_start[beat]
         last = first + window
         if beat > 0:
-            first = max(first, midpoints[beat - 1])
-        if beat + 1 < n_beats:
-            last = min(last, midpoints[beat])
+            first = max(first, (peaks[beat - 1] + peaks[beat] + 1) // 2)
+        if beat + 1 < n_beats_total:
+            last = min(last, (peaks[beat] + peaks[beat + 1] + 1) // 2)
         first, last = max(first, 0), min(last, n_model_samples)
-        if first >= last:
+
+        column_first, column_last = -(-first // step), -(-last // step)
+        if column_first >= column_last:
             continue
-        offset = first - window_start[beat]
-        track[first:last] = beat_states[beat, offset : offset + (last - first)]
-    return track
+        offsets = np.arange(column_first, column_last) * step - window_start[beat]
+        track[column_first:column_last] = beat_states[index, offsets]
 
 
 def classify_record(
@@ -196,8 +230,23 @@ def classify_record(
     """
     config = classifier.input_config
     inputs = prepare_beats(record.model_signal_mv, record.fs, record.beats.sample, config)
-    probabilities, beat_states = predict_beats(
-        classifier, inputs, batch_size=batch_size, progress=progress, should_cancel=should_cancel
+
+    n_model_samples = int(np.ceil(record.n_samples * config.model_fs / record.fs))
+    state_step = max(1, int(np.ceil(n_model_samples / MAX_STATE_COLUMNS)))
+    track = np.full((-(-n_model_samples // state_step), state_width(classifier)), np.nan, dtype=np.float32)
+
+    def place_batch(first_beat: int, batch_states: np.ndarray) -> None:
+        place_beat_states(
+            track, batch_states, first_beat, inputs.window_start, config.samples_before, n_model_samples, state_step
+        )
+
+    probabilities, _ = predict_beats(
+        classifier,
+        inputs,
+        batch_size=batch_size,
+        progress=progress,
+        should_cancel=should_cancel,
+        state_sink=place_batch,
     )
 
     diverged = inputs.valid & ~np.isfinite(probabilities).all(axis=1)
@@ -212,11 +261,7 @@ def classify_record(
     predicted[~inputs.valid] = UNCLASSIFIED
     probabilities[~inputs.valid] = np.nan
 
-    n_model_samples = int(np.ceil(record.n_samples * config.model_fs / record.fs))
-    track = place_states_on_record(
-        beat_states, inputs.window_start, config.samples_before, n_model_samples
-    )
-    state_sample = np.round(np.arange(n_model_samples) * (record.fs / config.model_fs)).astype(np.int64)
+    state_sample = np.round(np.arange(len(track)) * state_step * (record.fs / config.model_fs)).astype(np.int64)
 
     if isinstance(classifier, BeatClassifier):
         neuron_names, neuron_roles = classifier.wiring.neuron_names(), classifier.wiring.neuron_roles()

@@ -124,6 +124,45 @@ def resample(values: np.ndarray, fs: float, model_fs: float) -> np.ndarray:
     return resampled.astype(np.float32)
 
 
+FILTER_BLOCK_SAMPLES = 1 << 22
+"""Longest signal filtered in one piece (3.2 h at 360 Hz); longer ones go in overlapping blocks."""
+FILTER_MARGIN_S = 20.0
+"""Overlap either side of a block, in seconds. The 0.5 Hz high-pass settles within a few seconds."""
+
+
+def filter_and_resample(
+    ecg_mv: np.ndarray, fs: float, config: InputConfig, block_samples: int = FILTER_BLOCK_SAMPLES
+) -> np.ndarray:
+    """Band-pass filter `ecg_mv` and resample it to `config.model_fs`, in overlapping blocks when long.
+
+    A 24-hour lead would need several float64 copies of 250 MB at once if
+    filtered whole. Blocks start at multiples of the resampling factor's
+    denominator, so every block's output lands on the whole signal's grid.
+    """
+    n_samples = len(ecg_mv)
+    if n_samples <= block_samples:
+        return resample(bandpass(ecg_mv, fs, config), fs, config.model_fs)
+
+    ratio = Fraction(config.model_fs / fs).limit_denominator(1000)
+    up, down = ratio.numerator, ratio.denominator
+    block = max(down, block_samples // down * down)
+    margin = int(np.ceil(FILTER_MARGIN_S * fs / down)) * down
+    n_output = -(-n_samples * up // down)
+    output = np.empty(n_output, dtype=np.float32)
+
+    for first in range(0, n_samples, block):
+        last = min(first + block, n_samples)
+        padded_first = max(0, first - margin)
+        padded_last = min(n_samples, last + margin)
+        piece = resample(bandpass(ecg_mv[padded_first:padded_last], fs, config), fs, config.model_fs)
+
+        output_first = first * up // down
+        output_last = n_output if last == n_samples else last * up // down
+        piece_first = (first - padded_first) * up // down
+        output[output_first:output_last] = piece[piece_first : piece_first + output_last - output_first]
+    return output
+
+
 def amplitude_scale(ecg: np.ndarray, beat_positions: np.ndarray, model_fs: float) -> float:
     """Return the record's typical QRS amplitude: the median peak |value| within 60 ms of each beat."""
     half_width = max(1, int(round(0.06 * model_fs)))
@@ -199,27 +238,36 @@ def prepare_beats(
     ecg_mv: np.ndarray, fs: float, beat_sample: np.ndarray, config: InputConfig
 ) -> BeatInputs:
     """Build network inputs for every beat of one ECG lead sampled at `fs`."""
-    filtered = bandpass(ecg_mv, fs, config)
-    model_ecg = resample(filtered, fs, config.model_fs)
+    model_ecg = filter_and_resample(ecg_mv, fs, config)
     positions = np.round(beat_sample * (config.model_fs / fs)).astype(np.int64)
 
     scale = amplitude_scale(model_ecg, positions, config.model_fs)
     model_ecg = model_ecg / scale
 
     window_start = positions - config.samples_before
-    offsets = np.arange(config.window_length)
-    index = window_start[:, None] + offsets[None, :]
-    inside = (index >= 0) & (index < len(model_ecg))
-    # Beyond the record's ends the filtered signal is taken as its baseline, 0.
-    windows = np.where(inside, model_ecg[np.clip(index, 0, len(model_ecg) - 1)], 0.0)
+    windows = beat_windows(model_ecg.astype(np.float32, copy=False), window_start, config.window_length)
 
     valid = np.isfinite(windows).all(axis=1)
-    windows = np.nan_to_num(windows, nan=0.0).astype(np.float32)
+    windows[~np.isfinite(windows)] = 0.0
     rr, rr_s = rr_features(beat_sample, fs, config)
     template = dominant_beat_shape(windows, valid, config.template_beats)
     return BeatInputs(
         ecg=windows, rr=rr, valid=valid, window_start=window_start, rr_s=rr_s, template=template
     )
+
+
+def beat_windows(values: np.ndarray, window_start: np.ndarray, window_length: int) -> np.ndarray:
+    """Return float32 (n_beats, window_length) copies of `values` from each window start.
+
+    Beyond the signal's ends the filtered signal is taken as its baseline, 0.
+    Windows are cut from a strided view, without a (n_beats, window_length)
+    index array, which is 120 MB for a 24-hour record.
+    """
+    pad_before = int(max(0, -window_start.min(initial=0)))
+    pad_after = int(max(0, window_start.max(initial=0) + window_length - len(values)))
+    padded = np.concatenate([np.zeros(pad_before, np.float32), values, np.zeros(pad_after, np.float32)])
+    view = np.lib.stride_tricks.sliding_window_view(padded, window_length)
+    return view[window_start + pad_before].astype(np.float32)
 
 
 def dominant_beat_shape(windows: np.ndarray, valid: np.ndarray, block_beats: int) -> np.ndarray:

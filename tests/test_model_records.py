@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import wfdb
 
-from model.inference import place_states_on_record
-from model.preprocess import InputConfig, prepare_beats, resample, rr_features
+from model.inference import place_beat_states, place_states_on_record
+from model.preprocess import InputConfig, filter_and_resample, prepare_beats, resample, rr_features
 from model.records import AAMI_CLASSES, RecordError, load_record
 
 
@@ -115,3 +115,33 @@ def test_states_are_placed_between_neighbouring_peaks():
     assert np.all(track[0:10] == 1.0)
     assert np.all(track[10:18] == 2.0)
     assert np.isnan(track[18:]).all()
+
+
+def test_decimated_state_track_keeps_every_kth_sample():
+    rng = np.random.default_rng(3)
+    window, before = 12, 7
+    window_start = np.array([0, 9, 20, 28])
+    beat_states = rng.normal(size=(4, window, 2)).astype(np.float32)
+    full = place_states_on_record(beat_states, window_start, before, 41)
+
+    step = 3
+    decimated = np.full((14, 2), np.nan, dtype=np.float32)
+    # Two batches, as classify_record passes them.
+    place_beat_states(decimated, beat_states[:3], 0, window_start, before, 41, step)
+    place_beat_states(decimated, beat_states[3:], 3, window_start, before, 41, step)
+
+    assert np.array_equal(decimated, full[::step], equal_nan=True)
+
+
+def test_blockwise_filter_matches_whole(mitdb_dir):
+    record = load_record(mitdb_dir / "100.hea")
+    ecg = record.model_signal_mv.copy()
+    ecg[1000:1500] = np.nan
+    config = InputConfig()
+
+    whole = filter_and_resample(ecg, record.fs, config)
+    blocks = filter_and_resample(ecg, record.fs, config, block_samples=100_000)
+
+    assert blocks.shape == whole.shape
+    assert np.array_equal(np.isnan(blocks), np.isnan(whole))
+    assert np.nanmax(np.abs(blocks - whole)) < 1e-5
