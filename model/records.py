@@ -123,7 +123,8 @@ def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
         described = ", ".join(f"{name} ({unit})" for name, unit in zip(sig_name, units)) or "(none)"
         raise RecordError(
             f"{header_path}: no ECG lead among the signals {described}; "
-            "ECG leads are recognised by lead names (MLII, V1, aVR ...) or voltage units."
+            "ECG leads are recognised by lead name (MLII, V1, aVR ...) or by voltage units, "
+            "unless the name marks another signal (ABP, RESP, PLETH, noise ...)."
         )
 
     model_channel = choose_model_channel(sig_name, ecg_channels)
