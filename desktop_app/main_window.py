@@ -182,6 +182,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Let the network read ECG lead `channel` and classify the beats again."""
         if self.record is None or channel == self.record.model_channel:
             return
+        # NOTE: detected beats are detected again here, in the GUI thread: about 2 s per
+        # 30 minutes of ECG (benchmarks/qrs_detection.py), so over a minute for 24 hours.
         record = with_model_channel(self.record, channel)
         self._show_record(record)
         self.statusBar().showMessage(f"The network now reads {record.sig_name[channel]}.", 8000)
