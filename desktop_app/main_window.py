@@ -187,6 +187,9 @@ class MainWindow(QtWidgets.QMainWindow):
         record = with_model_channel(self.record, channel)
         self._show_record(record)
         self.statusBar().showMessage(f"The network now reads {record.sig_name[channel]}.", 8000)
+        # The views were rebuilt and detected beats may have moved, so listeners such as the
+        # review reopen for the new record.
+        self.record_opened.emit(record)
         self.start_classification()
 
     # Classification

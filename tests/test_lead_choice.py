@@ -107,6 +107,7 @@ def test_choosing_lead_classifies_again(qtbot, window, data_dir):
     assert window.prediction is not first_prediction
     assert np.array_equal(window.prediction.sample, window.record.beats.sample)
     assert "detected" in window.record_label.text()
+    assert window.review_controller.review.record is window.record
 
 
 def test_no_ecg_record_shows_error(qtbot, window, data_dir):
