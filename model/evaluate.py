@@ -96,7 +96,7 @@ def evaluate(
         "per_class": class_statistics(pooled),
         "per_record_confusion": per_record,
         "seconds": round(time.monotonic() - started, 2),
-        "solver": (solver_config or SolverConfig(**read_card(weights)["solver_config"])).to_dict(),
+        "solver": solver_config.to_dict() if solver_config else read_card(weights).get("solver_config"),
     }
 
 
