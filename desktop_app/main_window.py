@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from desktop_app.about import about_html
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.lead_choice import ModelLeadChooser
@@ -465,7 +466,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._rebuild_recent_menu()
 
     def _show_about(self) -> None:
-        QtWidgets.QMessageBox.about(self, f"About {APP_NAME}", INTENDED_USE)
+        QtWidgets.QMessageBox.about(self, f"About {APP_NAME}", about_html(INTENDED_USE))
 
     # Drag and drop, closing
 
