@@ -106,7 +106,8 @@ def test_open_after_error_succeeds(qtbot, window, mitdb_dir, tmp_path):
 
     assert window.record.record_name == "100"
     assert window.beat_marker_layer.reference_marker_count() == len(window.record.beats)
-    assert window.central_stack.currentWidget() is window.record_splitter
+    assert window.central_stack.currentWidget() is window.record_page
+    assert not window.synthetic_banner.isVisible()
 
 
 @pytest.mark.parametrize("case", ["folder", "image", "truncated signal file"])

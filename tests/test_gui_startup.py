@@ -112,4 +112,6 @@ def test_demo_record_title_says_synthetic(qtbot, tmp_path, monkeypatch):
 
     assert "synthetic" in window.windowTitle()
     assert window.record.is_synthetic
+    assert window.synthetic_banner.isVisible()
+    assert "not a recording of a patient" in window.synthetic_banner.text()
     assert window.recent_files.paths() == []
