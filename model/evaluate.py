@@ -28,7 +28,8 @@ from model.metrics import class_statistics, confusion_matrix, format_report
 from model.perturb import add_noise, resample_record
 from model.records import EcgRecord, load_record
 from model.model_card import write_model_card_markdown
-from model.weights import DEFAULT_WEIGHTS, atomic_write_bytes, card_json, card_path_for, read_card
+from model.atomic_io import atomic_write
+from model.weights import DEFAULT_WEIGHTS, card_json, card_path_for, read_card
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             key: result[key] for key in ("records", "confusion", "per_class", "per_record_confusion", "seconds")
         }
         card_path = card_path_for(args.weights)
-        atomic_write_bytes(card_path, card_json(card))
+        atomic_write(card_path, card_json(card))
         write_model_card_markdown(card, args.weights)
         logger.info("updated %s", card_path)
     return 0

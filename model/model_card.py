@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from model.metrics import format_report
-from model.weights import atomic_write_bytes
+from model.atomic_io import atomic_write
 
 
 def render_model_card(card: dict) -> str:
@@ -86,5 +86,5 @@ def render_model_card(card: dict) -> str:
 def write_model_card_markdown(card: dict, weights_path: Path) -> Path:
     """Write MODEL_CARD.md beside the weights and return its path."""
     path = Path(weights_path).with_name("MODEL_CARD.md")
-    atomic_write_bytes(path, render_model_card(card).encode())
+    atomic_write(path, render_model_card(card).encode())
     return path

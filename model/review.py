@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from model.atomic_io import atomic_write, fsync_folder
 from model.data_paths import RESOURCES_DIR
 from model.records import AAMI_CLASSES, AAMI_TO_SYMBOL, SYMBOL_TO_AAMI, EcgRecord
 
@@ -341,36 +342,6 @@ def format_summary(review: Review) -> str:
 # Files
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` through a flushed and fsynced temporary file in the same folder."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable; some file systems do not allow it, which is harmless."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
 def user_review_root() -> Path:
     """Per-user folder for reviews of records in read-only folders: $XDG_DATA_HOME/liquid-ecg/reviews."""
     data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -544,7 +515,7 @@ class ReviewStore:
             os.replace(written, self.annotation_path)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
 
     def _load_json(self, review: Review) -> int:
         document = json.loads(self.review_path.read_text(encoding="utf-8"))

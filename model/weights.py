@@ -13,13 +13,12 @@ import io
 import json
 import logging
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import equinox as eqx
 import jax
 
+from model.atomic_io import atomic_write
 from model.baseline import RecurrentClassifier, RecurrentConfig
 from model.classifier import BeatClassifier, SolverConfig
 from model.data_paths import RESOURCES_DIR
@@ -48,21 +47,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def card_json(card: dict) -> bytes:
     """Serialise a model card as strict JSON: NaN (an undefined Se or +P) becomes null."""
 
@@ -81,9 +65,10 @@ def card_json(card: dict) -> bytes:
 def save_classifier(model: BeatClassifier | RecurrentClassifier, weights_path: Path, card: dict) -> dict:
     """Write weights and a model card; returns the card with config and SHA-256 filled in."""
     weights_path = Path(weights_path)
+    weights_path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     eqx.tree_serialise_leaves(buffer, model)
-    atomic_write_bytes(weights_path, buffer.getvalue())
+    atomic_write(weights_path, buffer.getvalue())
 
     full_card = dict(card)
     full_card["input_config"] = model.input_config.to_dict()
@@ -96,7 +81,7 @@ def save_classifier(model: BeatClassifier | RecurrentClassifier, weights_path: P
         full_card["solver_config"] = model.solver_config.to_dict()
     full_card["weights_file"] = weights_path.name
     full_card["weights_sha256"] = sha256_of(weights_path)
-    atomic_write_bytes(card_path_for(weights_path), card_json(full_card))
+    atomic_write(card_path_for(weights_path), card_json(full_card))
     return full_card
 
 
