@@ -132,7 +132,6 @@ def _draw_page_header(report: ReportPainter, review: Review, page: int, n_pages:
 
 
 def _draw_strip(report: ReportPainter, review: Review, beat: int, left_mm: float, top_mm: float, width_mm: float) -> None:
-    record = review.record
     painter = report.painter
     duration_s = width_mm / PAPER_SPEED_MM_PER_S
     centre_s = review.time_s(beat)
