@@ -3,7 +3,7 @@
 One ScatterPlotItem per AAMI class and row draws every beat with a cached
 letter glyph, so the 2,000+ beats of a 30-minute record take about ten
 graphics items instead of one text item per beat. Beats where the model and
-the reference disagree get a red band in the strip, across every lead and in
+the reference disagree get a yellow band in the strip, across every lead and in
 the overview.
 """
 

@@ -26,10 +26,14 @@ AAMI_NAMES: dict[str, str] = {  # ANSI/AAMI EC57 beat classes
     "Q": "paced or unclassifiable",
 }
 
-DISAGREEMENT_COLOR = QtGui.QColor(229, 57, 53, 60)
-"""Translucent red band behind beats where the model and the reference disagree."""
+DISAGREEMENT_COLOR = QtGui.QColor(250, 204, 21, 90)
+"""Translucent yellow band behind beats where the model and the reference disagree.
 
-DISAGREEMENT_STRIP_COLOR = QtGui.QColor(229, 57, 53, 110)
+Yellow, not red: the ECG paper grid and the V class are already red, and a red
+V on a pink band was hard to read.
+"""
+
+DISAGREEMENT_STRIP_COLOR = QtGui.QColor(250, 204, 21, 150)
 """The same band, more opaque in the beat-label strip so it reads at full zoom-out."""
 
 UNCLASSIFIED_COLOR = "#9ca3af"

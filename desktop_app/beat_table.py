@@ -26,7 +26,7 @@ SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 """Raw value of a cell for sorting: beat index, seconds, label or probability."""
 BEAT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 """Beat index of a row, in every column."""
-DISAGREEMENT_BACKGROUND = QtGui.QColor(229, 57, 53, 40)
+DISAGREEMENT_BACKGROUND = QtGui.QColor(250, 204, 21, 60)
 
 
 class BeatTableModel(QtCore.QAbstractTableModel):

@@ -341,7 +341,7 @@ class MainWindow(QtWidgets.QMainWindow):
             agreeing = len(record.beats) - layer.disagreement_count()
             summary += (
                 f". Model agrees with the reference on {agreeing} of {len(record.beats)} beats "
-                f"({100 * agreeing / len(record.beats):.1f} %), disagreements in red"
+                f"({100 * agreeing / len(record.beats):.1f} %), disagreements highlighted in yellow"
             )
         return summary
 
