@@ -38,10 +38,10 @@ def _inverse_softplus(x: jax.Array) -> jax.Array:
 class LTCCell(eqx.Module):
     """Parameters of the LTC network on a fixed sparse wiring.
 
-    Fields hold, per recurrent synapse: `weight_raw` (softplus gives w), `sigma`,
-    `mu`, `erev` (E); per sensory synapse the same with a `sensory_` prefix; per
-    neuron `gleak_raw` (softplus gives g), `vleak` (E^leak) and `cm_raw`
-    (softplus gives C); per input channel an affine map `input_w`, `input_b`.
+    Each recurrent synapse has `weight_raw` (softplus gives w), `sigma`, `mu` and
+    `erev` (E). Sensory synapses have the same fields with a `sensory_` prefix.
+    Each neuron has `gleak_raw` (softplus gives g), `vleak` (E^leak) and `cm_raw`
+    (softplus gives C). Each input channel has an affine map `input_w`, `input_b`.
     """
 
     weight_raw: Float[Array, " synapses"]

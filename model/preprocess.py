@@ -185,8 +185,8 @@ def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tupl
     mean RR of the surrounding `baseline_rr_beats` beats, so the features
     compare each beat with this patient's rhythm rather than a population. The
     mean, unlike the median, still marks beats as early when ectopic beats are
-    the majority and sinus beats follow long pauses (MIT-BIH record 232: its
-    atrial premature beats have a median RR of 0.73 s, its sinus beats 1.87 s).
+    the majority and sinus beats follow long pauses. In MIT-BIH record 232 the
+    atrial premature beats have a median RR of 0.73 s, the sinus beats 1.87 s.
     """
     n_beats = len(beat_sample)
     rr_s = np.full((n_beats, 2), np.nan, dtype=np.float32)
@@ -217,7 +217,7 @@ def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tupl
     ]
     if config.rhythm_irregularity:
         # Mean |log(RR_k / RR_k-1)|: about 0.03 in sinus rhythm, 0.15-0.3 in atrial
-        # fibrillation, where a short RR alone says little about prematurity.
+        # fibrillation, where a short RR alone tells little about prematurity.
         jumps = np.abs(np.diff(np.log(pre), prepend=np.log(pre[0])))
         columns.append(5.0 * _centred_mean(jumps, config.irregularity_beats))
 
@@ -273,8 +273,8 @@ def beat_windows(values: np.ndarray, window_start: np.ndarray, window_length: in
 def dominant_beat_shape(windows: np.ndarray, valid: np.ndarray, block_beats: int) -> np.ndarray:
     """Return, for each beat, the median window of its block of `block_beats` consecutive beats.
 
-    The median follows the patient's majority morphology, so a beat's
-    difference from it stands out for ectopic beats of any patient.
+    The median follows the patient's majority morphology, so the difference
+    from it is large for ectopic beats of any patient.
     """
     template = np.zeros_like(windows)
     for first in range(0, len(windows), block_beats):

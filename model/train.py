@@ -2,7 +2,7 @@
 
     python -m model.train [--epochs 60] [--seeds 1 2 3] [--out resources/ltc_beat_classifier.eqx]
 
-Validation records are drawn from DS1 only; the epoch and seed with the best
+Validation records are drawn from DS1 only. The epoch and seed with the best
 validation score are kept, and per-class logit offsets are then tuned on the
 same validation records. DS2 is never read here.
 """
