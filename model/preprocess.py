@@ -93,6 +93,8 @@ class BeatInputs:
     """float32 (n_beats, 2): previous and next RR interval in seconds (NaN at the record ends)."""
     template: np.ndarray
     """float32 (n_beats, window_length): the dominant beat shape around each beat."""
+    amplitude: float = 1.0
+    """The QRS amplitude the windows were divided by (filtered signal units)."""
 
 
 def bandpass(ecg_mv: np.ndarray, fs: float, config: InputConfig) -> np.ndarray:
@@ -235,13 +237,21 @@ def _centred_mean(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def prepare_beats(
-    ecg_mv: np.ndarray, fs: float, beat_sample: np.ndarray, config: InputConfig
+    ecg_mv: np.ndarray,
+    fs: float,
+    beat_sample: np.ndarray,
+    config: InputConfig,
+    amplitude: float | None = None,
 ) -> BeatInputs:
-    """Build network inputs for every beat of one ECG lead sampled at `fs`."""
+    """Build network inputs for every beat of one ECG lead sampled at `fs`.
+
+    `amplitude` fixes the normalising QRS amplitude (filtered units) instead of
+    measuring it, so an edited copy of a record is scaled like the original.
+    """
     model_ecg = filter_and_resample(ecg_mv, fs, config)
     positions = np.round(beat_sample * (config.model_fs / fs)).astype(np.int64)
 
-    scale = amplitude_scale(model_ecg, positions, config.model_fs)
+    scale = amplitude if amplitude is not None else amplitude_scale(model_ecg, positions, config.model_fs)
     model_ecg = model_ecg / scale
 
     window_start = positions - config.samples_before
@@ -252,7 +262,13 @@ def prepare_beats(
     rr, rr_s = rr_features(beat_sample, fs, config)
     template = dominant_beat_shape(windows, valid, config.template_beats)
     return BeatInputs(
-        ecg=windows, rr=rr, valid=valid, window_start=window_start, rr_s=rr_s, template=template
+        ecg=windows,
+        rr=rr,
+        valid=valid,
+        window_start=window_start,
+        rr_s=rr_s,
+        template=template,
+        amplitude=float(scale),
     )
 
 
