@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 COLORMAP_NAME = "CET-D1A"
 """A diverging map: neuron states are signed, and zero is the neutral middle."""
 ROLE_SEPARATOR_COLOR = "#374151"
+TRACE_HEIGHT_PX = 90
+"""Height of the single-neuron trace shown under the heatmap."""
 
 
 def uniform_state_grid(state_sample: np.ndarray, states: np.ndarray) -> tuple[np.ndarray, float]:
@@ -72,11 +74,14 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
     """Neuron states as an image whose column k sits at time state_sample[k] / fs."""
 
     hover_text_changed = QtCore.Signal(str)
+    neuron_selected = QtCore.Signal(int)
+    """Row of the neuron whose trace is shown, or -1 when the trace is hidden."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent=parent)
         self.setBackground("w")
         self.setObjectName("heatmap_view")
+        self.selected_neuron = -1
         self.ci.setContentsMargins(*LAYOUT_MARGINS_PX)
         self.ci.setSpacing(0)
         self.prediction: RecordPrediction | None = None
@@ -119,6 +124,42 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.plot.getViewBox().sigRangeChanged.connect(self._centre_placeholder)
         self._separators: list[pg.InfiniteLine] = []
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self._build_trace_plot()
+
+    def _build_trace_plot(self) -> None:
+        """Add the single-neuron trace under the heatmap, hidden until a row is clicked."""
+        self.trace_plot = self.addPlot(row=1, col=0, axisItems={"bottom": TimeAxisItem()})
+        self.trace_plot.setObjectName("neuron_trace_plot")
+        configure_plot_axes(self.trace_plot)
+        self.trace_plot.setXLink(self.plot)
+        self.trace_curve = self.trace_plot.plot(pen=pg.mkPen(ROLE_SEPARATOR_COLOR, width=1.2), connect="finite")
+        self.trace_curve.setDownsampling(auto=True, method="peak")
+        self.trace_curve.setClipToView(True)
+        self.ci.layout.setRowFixedHeight(1, TRACE_HEIGHT_PX)
+        self.trace_plot.hide()
+
+    def select_neuron(self, row: int) -> None:
+        """Plot neuron `row`'s state over time under the heatmap; -1 (or its own row again) hides it."""
+        if self.prediction is None or row == self.selected_neuron or not 0 <= row < self.image.shape[1]:
+            row = -1
+        self.selected_neuron = row
+        if row < 0:
+            self.trace_curve.setData([], [])
+            self.trace_plot.hide()
+        else:
+            times_s = np.asarray(self.prediction.state_sample, dtype=np.float64) / self.fs
+            self.trace_curve.setData(times_s, np.asarray(self.prediction.states[:, row], dtype=np.float64))
+            self.trace_plot.setLabel("left", self.prediction.neuron_names[row])
+            self.trace_plot.show()
+        self.neuron_selected.emit(row)
+
+    def _on_mouse_clicked(self, event: object) -> None:
+        scene_pos = event.scenePos()
+        if self.prediction is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return
+        row = int(np.floor(self.plot.getViewBox().mapSceneToView(scene_pos).y()))
+        self.select_neuron(row)
 
     def link_x(self, plot: pg.PlotItem, duration_s: float) -> None:
         """Share the X axis of `plot` (the lead column), limited to the record's duration."""
@@ -134,6 +175,7 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
 
     def clear_states(self) -> None:
         """Remove the image and show the placeholder text until the next prediction."""
+        self.select_neuron(-1)
         self.prediction = None
         self.image = np.zeros((0, 0), dtype=np.float32)
         self.image_item.clear()
@@ -161,6 +203,11 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.color_bar.setLevels(levels)
         self.image_item.setVisible(True)
         self._set_neuron_rows(list(prediction.neuron_names), list(prediction.neuron_roles))
+
+        # A neuron chosen before (for example before the lead changed) stays chosen.
+        row, self.selected_neuron = self.selected_neuron, -1
+        if row >= 0:
+            self.select_neuron(row)
 
     def image_x_extent(self) -> tuple[float, float]:
         """Return the time span (s) that the image covers on the shared axis."""
