@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop_app.about import about_html
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
+from desktop_app.wiring_view import WiringView
 from desktop_app.lead_choice import ModelLeadChooser
 from desktop_app.lead_column import LeadColumn
 from desktop_app.recent_files import RecentFiles
@@ -274,6 +275,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.prediction = prediction
         self.lead_column.beat_marker_layer.set_prediction(prediction)
         self.heatmap_view.set_prediction(prediction, self.record.fs)
+        self.wiring_view.set_prediction(prediction)
         self.record_label.setText(self._record_summary())
         self.classification_finished.emit(prediction)
         self.classification_ended.emit("finished")
@@ -348,6 +350,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_views(self) -> None:
         self.lead_column = LeadColumn()
         self.heatmap_view = NeuronHeatmap()
+        self.wiring_view = WiringView()
+        self.heatmap_view.neuron_selected.connect(self.wiring_view.highlight_neuron)
+        self.wiring_dock = QtWidgets.QDockWidget("Network wiring", self)
+        self.wiring_dock.setObjectName("wiring_dock")
+        self.wiring_dock.setWidget(self.wiring_view)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.wiring_dock)
         self.beat_marker_layer = self.lead_column.beat_marker_layer
         for view in (self.lead_column, self.heatmap_view):
             # Drops pass through the plots to the window, which opens the dropped record.
@@ -459,6 +467,9 @@ class MainWindow(QtWidgets.QMainWindow):
             action = view_menu.addAction(text)
             action.setShortcuts([QtGui.QKeySequence(key) for key in keys])
             action.triggered.connect(handler)
+
+        view_menu.addSeparator()
+        view_menu.addAction(self.wiring_dock.toggleViewAction())
 
         help_menu = self.menuBar().addMenu("&Help")
         self.help_menu = help_menu

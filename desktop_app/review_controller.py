@@ -88,6 +88,10 @@ class ReviewController(QtCore.QObject):
             | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
         )
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        if hasattr(window, "wiring_dock"):
+            # The wiring shares the right column with the beat table, one tab each.
+            window.tabifyDockWidget(self.dock, window.wiring_dock)
+            self.dock.raise_()
         window.resizeDocks([self.dock], [520], QtCore.Qt.Orientation.Horizontal)
 
         self._build_menu()

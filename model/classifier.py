@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 import diffrax
 import equinox as eqx
 import jax
@@ -11,7 +13,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from model.ltc import FusedLTCSolver, LTCCell, LTCTerm
-from model.preprocess import InputConfig
+from model.preprocess import RR_FEATURE_NAMES, InputConfig
 from model.records import AAMI_CLASSES
 from model.wiring import Wiring, WiringConfig, build_wiring
 
@@ -139,6 +141,43 @@ class BeatClassifier(eqx.Module):
         """Return class logits and the neuron-state trajectories for a batch of beats."""
         states = self.states(ecg, rr, template)
         return self.logits_from_states(states), states
+
+
+@dataclass(frozen=True)
+class SynapseTable:
+    """The trained synapses as plain arrays, for drawing the wiring without JAX.
+
+    Sources are input channels (`source_is_input` True) or neurons. `weight` is
+    the maximum conductance w (after softplus), and `reversal` is the reversal
+    potential E, whose sign makes a synapse excitatory (+) or inhibitory (-).
+    """
+
+    source: np.ndarray
+    source_is_input: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    reversal: np.ndarray
+    input_names: list[str]
+
+
+def synapse_table(model: BeatClassifier) -> SynapseTable:
+    """Return every sensory and recurrent synapse of `model` with its trained weight and sign."""
+    cell = model.cell
+    n_sensory, n_recurrent = len(cell.sensory_pre), len(cell.pre)
+    config = model.input_config
+    ecg_names = ["ECG"] + (["ECG slope"] if config.derivative_channel else [])
+    ecg_names += ["ECG - dominant beat"] if config.template_channel else []
+    rr_names = list(RR_FEATURE_NAMES[: config.n_rr_features])
+    return SynapseTable(
+        source=np.concatenate([np.asarray(cell.sensory_pre), np.asarray(cell.pre)]).astype(np.int64),
+        source_is_input=np.concatenate([np.ones(n_sensory, bool), np.zeros(n_recurrent, bool)]),
+        target=np.concatenate([np.asarray(cell.sensory_post), np.asarray(cell.post)]).astype(np.int64),
+        weight=np.concatenate(
+            [np.asarray(jax.nn.softplus(cell.sensory_weight_raw)), np.asarray(jax.nn.softplus(cell.weight_raw))]
+        ).astype(np.float32),
+        reversal=np.concatenate([np.asarray(cell.sensory_erev), np.asarray(cell.erev)]).astype(np.float32),
+        input_names=ecg_names + rr_names,
+    )
 
 
 def count_parameters(model: eqx.Module) -> int:

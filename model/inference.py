@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from model.baseline import RecurrentClassifier
-from model.classifier import BeatClassifier, SolverConfig
+from model.classifier import BeatClassifier, SolverConfig, SynapseTable, synapse_table
 from model.preprocess import BeatInputs, prepare_beats
 from model.records import EcgRecord
 from model.weights import DEFAULT_WEIGHTS, load_classifier_file
@@ -80,6 +80,8 @@ class RecordPrediction:
     """float32 (n_steps, n_neurons): neuron potentials; NaN where no beat window covers."""
     neuron_names: list[str]
     neuron_roles: list[str]
+    synapses: SynapseTable | None = None
+    """The trained wiring (LTC classifiers only), for the wiring view."""
 
 
 _CACHE: dict[tuple[Path, SolverConfig | None], BeatClassifier] = {}
@@ -278,4 +280,5 @@ def classify_record(
         states=track,
         neuron_names=neuron_names,
         neuron_roles=neuron_roles,
+        synapses=synapse_table(classifier) if isinstance(classifier, BeatClassifier) else None,
     )
