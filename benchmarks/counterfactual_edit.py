@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/counterfactual_edit.py [RECORD.hea] [--repeats 5]
 
 Each edit kind is applied around a beat in the middle of the record and
-undone, `repeats` times after one warm-up; prints the median `EditResult.elapsed_s`
-and how many beats were classified again.
+undone, `repeats` times after one warm-up. Prints the median
+`EditResult.elapsed_s` and how many beats were classified again.
 """
 
 from __future__ import annotations

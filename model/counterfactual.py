@@ -218,8 +218,8 @@ class EditSession:
             probabilities = known_probabilities
         else:
             probabilities = np.full((len(state.beat_id), len(AAMI_CLASSES)), np.nan, dtype=np.float32)
-            kept = np.flatnonzero(~changed)
-            probabilities[kept] = previous_probabilities[before[kept]]
+            unchanged_beats = np.flatnonzero(~changed)
+            probabilities[unchanged_beats] = previous_probabilities[before[unchanged_beats]]
             if len(changed_beats):
                 subset = _subset(inputs, changed_beats)
                 batch_size = _batch_size(len(changed_beats))

@@ -7,7 +7,7 @@ class c, gradient descent on the additive change d minimises
 
 with |d| bounded, until c wins. The change is then mapped to the record's
 samples and applied as an ordinary `perturb` edit, so the user can inspect and
-undo it; the result counts only if the full pipeline (filter, resample,
+undo it. The result counts only if the full pipeline (filter, resample,
 network) then labels the beat c.
 """
 

@@ -219,7 +219,7 @@ def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tupl
     ]
     if config.rhythm_irregularity:
         # Mean |log(RR_k / RR_k-1)|: about 0.03 in sinus rhythm, 0.15-0.3 in atrial
-        # fibrillation, where a short RR alone tells little about prematurity.
+        # fibrillation, where a short RR alone is weak evidence of prematurity.
         jumps = np.abs(np.diff(np.log(pre), prepend=np.log(pre[0])))
         columns.append(5.0 * _centred_mean(jumps, config.irregularity_beats))
 

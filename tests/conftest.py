@@ -59,3 +59,20 @@ def linked_record_100(record_100_path: Path, tmp_path: Path) -> Path:
     for suffix in (".hea", ".dat", ".atr"):
         (folder / f"100{suffix}").symlink_to(record_100_path.with_suffix(suffix))
     return folder / "100.hea"
+
+
+@pytest.fixture
+def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
+    """A main window showing MIT-BIH record 100, classified by the shipped model."""
+    from PySide6 import QtCore
+
+    from desktop_app.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    with qtbot.waitSignal(window.classification_finished, timeout=120_000):
+        assert window.open_record(mitdb_dir / "100.hea")
+    return window

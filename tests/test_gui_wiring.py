@@ -2,27 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
-from PySide6 import QtCore
-
-from desktop_app.main_window import MainWindow
-
-CLASSIFY_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path) -> MainWindow:
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    with qtbot.waitSignal(window.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
-        assert window.open_record(mitdb_dir / "100.hea")
-    return window
 
 
 def test_wiring_draws_every_synapse(classified_window):

@@ -52,5 +52,5 @@ def test_attribution_peaks_near_the_qrs(classifier, record_119_inputs):
     for beat in v_beats:
         attribution = integrated_gradients(classifier, inputs, int(beat), AAMI_CLASSES.index("V"))
         peak_offset_s = (np.argmax(np.abs(attribution.values)) - config.samples_before) / config.model_fs
-        # A ventricular beat is told by its wide QRS, which spans about 0.15 s around the R peak.
+        # A ventricular beat is recognised by its wide QRS, which spans about 0.15 s around the R peak.
         assert abs(peak_offset_s) < 0.2, f"beat {beat}: peak at {peak_offset_s:+.2f} s"
