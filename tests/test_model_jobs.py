@@ -1,0 +1,78 @@
+"""The model job runner: jobs run in order off the GUI thread and report back in it."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from desktop_app.model_jobs import ModelJobRunner
+
+
+@pytest.fixture
+def runner(qtbot):
+    runner = ModelJobRunner()
+    yield runner
+    assert runner.shutdown(timeout_s=10)
+
+
+def test_job_runs_off_gui_thread_and_delivers_in_it(qtbot, runner):
+    gui_thread = threading.get_ident()
+    ran_in = []
+    delivered_in = []
+
+    def work(job):
+        ran_in.append(threading.get_ident())
+        return sum(range(10))
+
+    with qtbot.waitSignal(runner.job_finished, timeout=5000) as finished:
+        runner.submit("sum", work, on_done=lambda result: delivered_in.append((threading.get_ident(), result)))
+    assert ran_in and ran_in[0] != gui_thread
+    assert delivered_in == [(gui_thread, 45)]
+    assert finished.args[0].result == 45
+    assert not runner.is_busy()
+
+
+def test_jobs_run_in_submission_order(qtbot, runner):
+    order = []
+    release = threading.Event()
+    runner.submit("first", lambda job: (release.wait(5), order.append(1)))
+    runner.submit("second", lambda job: order.append(2))
+    last = runner.submit("third", lambda job: order.append(3))
+    release.set()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+    assert order == [1, 2, 3]
+    assert last.error is None
+
+
+def test_cancelled_job_does_not_run_or_call_back(qtbot, runner):
+    release = threading.Event()
+    calls = []
+    runner.submit("blocker", lambda job: release.wait(5))
+    dropped = runner.submit("dropped", lambda job: calls.append("ran"), on_done=lambda result: calls.append("done"))
+    dropped.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: not runner.is_busy(), timeout=5000)
+    assert calls == []
+
+
+def test_failure_reports_message_and_runner_keeps_working(qtbot, runner):
+    messages = []
+
+    def broken(job):
+        raise ValueError("segment outside the record")
+
+    with qtbot.waitSignal(runner.job_failed, timeout=5000):
+        runner.submit("broken", broken, on_failed=messages.append)
+    assert messages == ["ValueError: segment outside the record"]
+    with qtbot.waitSignal(runner.job_finished, timeout=5000) as finished:
+        runner.submit("after", lambda job: "still running")
+    assert finished.args[0].result == "still running"
+
+
+def test_busy_signal_brackets_the_queue(qtbot, runner):
+    states = []
+    runner.busy_changed.connect(states.append)
+    runner.submit("a", lambda job: 1)
+    runner.submit("b", lambda job: 2)
+    qtbot.waitUntil(lambda: states == [True, False], timeout=5000)
