@@ -63,7 +63,7 @@ class ModelJobRunner(QtCore.QObject):
     """True when a job starts with none running, False when the queue has drained."""
 
     _ended = QtCore.Signal(object)
-    """Emitted from the worker thread; queued to the GUI thread, where `_deliver` runs."""
+    """Emitted from the worker thread and queued to the GUI thread, where `_deliver` runs."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,7 +80,7 @@ class ModelJobRunner(QtCore.QObject):
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[str], None] | None = None,
     ) -> Job:
-        """Queue `function(job)`; `on_done(result)` or `on_failed(message)` run later in the GUI thread."""
+        """Queue `function(job)`. Later, `on_done(result)` or `on_failed(message)` runs in the GUI thread."""
         job = Job(next(self._numbers), name, function, on_done, on_failed)
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="liquid-ecg model jobs", daemon=True)

@@ -16,7 +16,7 @@ def runner(qtbot):
     assert runner.shutdown(timeout_s=10)
 
 
-def test_job_runs_off_gui_thread_and_delivers_in_it(qtbot, runner):
+def test_job_runs_in_worker_thread(qtbot, runner):
     gui_thread = threading.get_ident()
     ran_in = []
     delivered_in = []
@@ -56,7 +56,7 @@ def test_cancelled_job_does_not_run_or_call_back(qtbot, runner):
     assert calls == []
 
 
-def test_failure_reports_message_and_runner_keeps_working(qtbot, runner):
+def test_failure_reports_message(qtbot, runner):
     messages = []
 
     def broken(job):

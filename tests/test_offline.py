@@ -14,7 +14,7 @@ DRIVER = Path(__file__).with_name("offline_driver.py")
 
 
 @pytest.mark.slow
-def test_no_network_access_while_classifying_and_viewing(record_100_path: Path, tmp_path: Path) -> None:
+def test_classify_and_view_offline(record_100_path: Path, tmp_path: Path) -> None:
     environment = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_DATA_HOME=str(tmp_path / "data"))
     completed = subprocess.run(
         [sys.executable, str(DRIVER), str(record_100_path), str(tmp_path / "out"), str(tmp_path / "settings.ini")],
@@ -32,8 +32,8 @@ def test_no_network_access_while_classifying_and_viewing(record_100_path: Path, 
     assert report["events"] == []
 
 
-def test_audit_hook_sees_a_connection_attempt(tmp_path: Path) -> None:
-    """The same hook reports a loopback connection, so an empty list above means something."""
+def test_audit_hook_records_connect(tmp_path: Path) -> None:
+    """The same hook reports a loopback connection, so an empty event list is evidence."""
     script = (
         "import runpy, socket, sys\n"
         f"hook = runpy.run_path({str(DRIVER)!r}, run_name='offline_driver')\n"
