@@ -13,6 +13,7 @@ from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y, STRIP_Y_RANGE
 from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES
 from desktop_app.ecg_grid import EcgGridItem
 from desktop_app.overview_strip import OVERVIEW_HEIGHT_PX, OverviewStrip
+from desktop_app.paper_scale import paper_span_mv, paper_span_s
 from desktop_app.time_axis import TimeAxisItem, format_clock_time
 from model.records import AAMI_CLASSES
 
@@ -66,6 +67,8 @@ class LeadColumn(pg.GraphicsLayoutWidget):
     """
 
     hover_text_changed = QtCore.Signal(str)
+    paper_scale_left = QtCore.Signal()
+    """Emitted when a zoom turns paper scale off."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent=parent)
@@ -78,6 +81,10 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.overview: OverviewStrip | None = None
         self.lead_plots: list[pg.PlotItem] = []
         self.lead_curves: list[pg.PlotDataItem] = []
+        self.lead_y_ranges: list[tuple[float, float]] = []
+        self.paper_pixels_per_mm: float | None = None
+        self._applying_paper_scale = False
+        """Screen density while paper scale (25 mm/s, 10 mm/mV) is on, else None."""
         self.beat_marker_layer = BeatMarkerLayer(self)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -105,11 +112,14 @@ class LeadColumn(pg.GraphicsLayoutWidget):
 
         self.lead_plots = []
         self.lead_curves = []
+        self.lead_y_ranges = []
         for index, channel in enumerate(record.ecg_channels):
             is_last = index == len(record.ecg_channels) - 1
             plot, curve = self._add_lead_plot(record, channel, time_s, FIRST_LEAD_ROW + index, show_time_axis=is_last)
             self.lead_plots.append(plot)
             self.lead_curves.append(curve)
+            self.lead_y_ranges.append(tuple(plot.getViewBox().viewRange()[1]))
+            plot.getViewBox().sigResized.connect(self._apply_paper_scale)
 
         duration_s = record.duration_s
         for plot in [self.strip_plot, *self.lead_plots]:
@@ -121,6 +131,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.strip_plot.getViewBox().sigXRangeChanged.connect(self._on_view_range_changed)
         self.overview.region_moved.connect(self.set_x_range)
         self.set_x_range(0.0, min(INITIAL_VIEW_S, duration_s))
+        self._apply_paper_scale()
 
     def clear_record(self) -> None:
         """Remove every plot. GraphicsLayoutWidget binds `clear` to its layout, so this method has its own name."""
@@ -130,6 +141,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.overview = None
         self.lead_plots = []
         self.lead_curves = []
+        self.lead_y_ranges = []
 
     def visible_range(self) -> tuple[float, float]:
         if self.strip_plot is None:
@@ -148,7 +160,13 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.set_x_range(start_s + shift_s, end_s + shift_s)
 
     def zoom_by(self, factor: float) -> None:
-        """Scale the visible time span by `factor` around its centre (below 1 zooms in)."""
+        """Scale the visible time span by `factor` around its centre (below 1 zooms in).
+
+        Zooming turns paper scale off, because paper scale fixes the time span.
+        """
+        if self.paper_pixels_per_mm is not None:
+            self.set_paper_scale(None)
+            self.paper_scale_left.emit()
         start_s, end_s = self.visible_range()
         centre_s = (start_s + end_s) / 2
         half_width_s = (end_s - start_s) * factor / 2
@@ -167,9 +185,52 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         if self.record is not None:
             self.set_x_range(0.0, self.record.duration_s)
 
+    def set_paper_scale(self, pixels_per_mm: float | None) -> None:
+        """Show 25 mm/s and 10 mm/mV at `pixels_per_mm` logical pixels per millimetre, or turn it off (None).
+
+        Paper scale keeps the view's centre. It holds through resizes and scrolling,
+        and the mouse wheel cannot change it. Turning it off restores each lead's own
+        amplitude range.
+        """
+        self.paper_pixels_per_mm = pixels_per_mm
+        if pixels_per_mm is None:
+            for plot, y_range in zip(self.lead_plots, self.lead_y_ranges):
+                plot.setYRange(*y_range, padding=0.0)
+            return
+        self._apply_paper_scale()
+
+    def _apply_paper_scale(self, *args: object) -> None:
+        pixels_per_mm = self.paper_pixels_per_mm
+        if pixels_per_mm is None or self.strip_plot is None or not self.lead_plots or self._applying_paper_scale:
+            return
+        # Setting the range emits the range signal that calls this method again.
+        self._applying_paper_scale = True
+        try:
+            self._fit_paper_scale(pixels_per_mm)
+        finally:
+            self._applying_paper_scale = False
+
+    def _fit_paper_scale(self, pixels_per_mm: float) -> None:
+        width_px = self.lead_plots[0].getViewBox().width()
+        if width_px <= 1:
+            return
+        span_s = paper_span_s(width_px, pixels_per_mm)
+        start_s, end_s = self.visible_range()
+        if abs((end_s - start_s) - span_s) > 1e-6 * span_s:
+            centre_s = (start_s + end_s) / 2
+            self.set_x_range(centre_s - span_s / 2, centre_s + span_s / 2)
+        for plot in self.lead_plots:
+            view_box = plot.getViewBox()
+            span_mv = paper_span_mv(view_box.height(), pixels_per_mm)
+            low_mv, high_mv = view_box.viewRange()[1]
+            if abs((high_mv - low_mv) - span_mv) > 1e-6 * span_mv:
+                centre_mv = (low_mv + high_mv) / 2
+                plot.setYRange(centre_mv - span_mv / 2, centre_mv + span_mv / 2, padding=0.0)
+
     def _on_view_range_changed(self, view_box: pg.ViewBox, x_range: tuple[float, float]) -> None:
         if self.overview is not None:
             self.overview.show_range(*x_range)
+        self._apply_paper_scale()
 
     def _add_strip_plot(self) -> pg.PlotItem:
         strip = self.addPlot(row=STRIP_ROW, col=0)

@@ -15,11 +15,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.about import about_html
+from desktop_app.calipers import Calipers, format_interval
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.wiring_view import WiringView
 from desktop_app.lead_choice import ModelLeadChooser
 from desktop_app.lead_column import LeadColumn
+from desktop_app.paper_scale import PIXELS_PER_MM_SETTING, CalibrationDialog, screen_density
 from desktop_app.recent_files import RecentFiles
 from desktop_app.review_controller import ReviewController
 from desktop_app.shortcuts_dialog import show_shortcuts_dialog
@@ -177,6 +179,43 @@ class MainWindow(QtWidgets.QMainWindow):
         box.open()
         self._error_box = box
 
+    # Paper scale and calipers
+
+    @QtCore.Slot(bool)
+    def set_paper_scale(self, enabled: bool) -> None:
+        """Draw the leads at 25 mm/s and 10 mm/mV on this screen, or return to free zoom."""
+        if not enabled:
+            if self.lead_column.paper_pixels_per_mm is not None:
+                self.lead_column.set_paper_scale(None)
+            return
+        density = screen_density(self, self.settings)
+        self.lead_column.set_paper_scale(density.pixels_per_mm)
+        self.statusBar().showMessage(f"Paper scale 25 mm/s, 10 mm/mV: {density.describe()}.", 10_000)
+
+    def calibrate_screen(self) -> CalibrationDialog:
+        """Open the dialog that measures the screen's pixels per millimetre with a ruler, and return it."""
+        dialog = CalibrationDialog(screen_density(self, self.settings), self)
+        dialog.accepted.connect(lambda: self._store_calibration(dialog.pixels_per_mm()))
+        dialog.open()
+        return dialog
+
+    def _store_calibration(self, pixels_per_mm: float) -> None:
+        self.settings.setValue(PIXELS_PER_MM_SETTING, pixels_per_mm)
+        self.settings.sync()
+        if self.paper_scale_action.isChecked():
+            self.set_paper_scale(True)
+
+    @QtCore.Slot(bool)
+    def set_calipers_shown(self, shown: bool) -> None:
+        if not shown:
+            self.calipers.hide()
+            return
+        if not self.calipers.show():
+            self.calipers_action.setChecked(False)
+
+    def _show_caliper_interval(self, interval_s: float) -> None:
+        self.hover_label.setText(f"Calipers: {format_interval(interval_s)}")
+
     # Model lead
 
     @QtCore.Slot(int)
@@ -311,6 +350,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.record = record
         self.prediction = None
 
+        # The old plots took the calipers with them.
+        self.calipers.forget()
+        self.calipers_action.setChecked(False)
         self.lead_column.set_record(record)
         self.model_lead_combo.set_record(record)
         self.heatmap_view.link_x(self.lead_column.x_master_plot, record.duration_s)
@@ -357,6 +399,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.wiring_dock.setWidget(self.wiring_view)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.wiring_dock)
         self.beat_marker_layer = self.lead_column.beat_marker_layer
+        self.calipers = Calipers(self.lead_column, self)
+        self.calipers.interval_changed.connect(self._show_caliper_interval)
         for view in (self.lead_column, self.heatmap_view):
             # Drops pass through the plots to the window, which opens the dropped record.
             view.setAcceptDrops(False)
@@ -467,6 +511,20 @@ class MainWindow(QtWidgets.QMainWindow):
             action = view_menu.addAction(text)
             action.setShortcuts([QtGui.QKeySequence(key) for key in keys])
             action.triggered.connect(handler)
+
+        view_menu.addSeparator()
+        self.paper_scale_action = view_menu.addAction("&Paper Scale (25 mm/s, 10 mm/mV)")
+        self.paper_scale_action.setObjectName("paper_scale_action")
+        self.paper_scale_action.setCheckable(True)
+        self.paper_scale_action.setShortcut(QtGui.QKeySequence("Ctrl+1"))
+        self.paper_scale_action.toggled.connect(self.set_paper_scale)
+        self.lead_column.paper_scale_left.connect(lambda: self.paper_scale_action.setChecked(False))
+        view_menu.addAction("Calibrate &Screen…", self.calibrate_screen)
+        self.calipers_action = view_menu.addAction("&Calipers")
+        self.calipers_action.setObjectName("calipers_action")
+        self.calipers_action.setCheckable(True)
+        self.calipers_action.setShortcut(QtGui.QKeySequence("C"))
+        self.calipers_action.toggled.connect(self.set_calipers_shown)
 
         view_menu.addSeparator()
         view_menu.addAction(self.wiring_dock.toggleViewAction())
