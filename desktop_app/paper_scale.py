@@ -2,9 +2,9 @@
 
 The screen reports its size in millimetres (from the monitor's EDID data),
 which gives logical pixels per millimetre. Monitors and projectors sometimes
-report a wrong size, so the user can calibrate: View > Calibrate Screen shows a
-bar, takes its measured length of a bar drawn on screen, and the result is kept in
-the settings.
+report a wrong size, so the user can calibrate: View > Calibrate Screen draws a
+bar, the user enters its length measured with a ruler, and the settings keep
+the result.
 """
 
 from __future__ import annotations
