@@ -30,8 +30,8 @@ def grid_positions(low: float, high: float, spacing: float) -> np.ndarray:
 class EcgGridItem(pg.GraphicsObject):
     """Pink paper grid behind a lead, drawn only for the visible range.
 
-    NOTE: the boxes follow the data units (s, mV), not 25 mm/s and 10 mm/mV on
-    the screen. A calibrated paper speed needs the screen's physical DPI.
+    The boxes follow the data units (s, mV). They are 1 mm and 5 mm squares on
+    the screen when View > Paper Scale is on (see `desktop_app.paper_scale`).
     """
 
     def __init__(self) -> None:
