@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 import os
+import sys
+from importlib import metadata
 from pathlib import Path
 
 DATA_ENV_VAR = "LIQUID_ECG_DATA"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RESOURCES_DIR = REPO_ROOT / "resources"
+INSTALLED_RESOURCES = "share/liquid-ecg/resources"
+"""Install folder of resources/ from a wheel, relative to the environment's prefix (see pyproject.toml)."""
+WEIGHTS_FILE_NAME = "ltc_beat_classifier.eqx"
+
+
+def find_resources_dir() -> Path:
+    """Return the folder that contains the shipped weights and model card.
+
+    A checkout or editable install uses resources/ beside the packages. A
+    wheel installs the files as data files under the environment's prefix, and
+    a PyInstaller bundle unpacks them into its own folder. When none contains the
+    weights, the checkout's path is returned so that errors name it.
+    """
+    candidates = [REPO_ROOT / "resources"]
+    bundle_folder = getattr(sys, "_MEIPASS", None)
+    if bundle_folder is not None:
+        candidates.append(Path(bundle_folder) / "resources")
+    try:
+        files = metadata.distribution("liquid-ecg").files or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.as_posix().endswith(f"{INSTALLED_RESOURCES}/{WEIGHTS_FILE_NAME}"):
+            candidates.append(Path(file.locate()).parent)
+    candidates.append(Path(sys.prefix) / INSTALLED_RESOURCES)
+    for folder in candidates:
+        if (folder / WEIGHTS_FILE_NAME).is_file():
+            return folder.resolve()
+    return candidates[0]
+
+
+RESOURCES_DIR = find_resources_dir()
 
 DS1_RECORDS = (
     "101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230"
