@@ -81,6 +81,12 @@ def build_gui_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a WFDB record's .hea file (or the record path without extension)",
     )
+    parser.add_argument(
+        "--exit-when-classified",
+        action="store_true",
+        help="quit once the record is classified, printing the outcome; the exit code is 0 only when "
+        "classification finished (for checking an installation without a screen)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _add_verbosity(parser)
     return parser
@@ -93,7 +99,7 @@ def gui_main(arguments: Sequence[str]) -> int:
 
     from desktop_app.app import run_gui
 
-    return int(run_gui(options.path))
+    return int(run_gui(options.path, exit_when_classified=options.exit_when_classified))
 
 
 def build_classify_parser() -> argparse.ArgumentParser:

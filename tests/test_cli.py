@@ -333,3 +333,17 @@ def test_record_without_beats_gets_csv_but_no_annotation(tmp_path):
     assert header == CSV_HEADER
     assert rows == []
     assert sorted(item.name for item in tmp_path.iterdir()) == ["tiny.csv"]
+
+
+def test_window_exits_when_classified(record_100_path, tmp_path):
+    environment = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = run_liquid_ecg("--exit-when-classified", str(record_100_path), env=environment)
+    assert result.returncode == 0, messages_of(result)
+    assert "classified 100: 2273 of 2273 beats labelled" in result.stdout
+
+
+def test_window_check_fails_on_missing_record(tmp_path):
+    environment = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = run_liquid_ecg("--exit-when-classified", str(tmp_path / "absent.hea"), env=environment)
+    assert result.returncode == 1
+    assert f"error: {tmp_path / 'absent.hea'}: header file not found." in result.stdout
