@@ -68,7 +68,8 @@ def integrated_gradients(
         jnp.asarray(inputs.rr[beat]),
         jnp.asarray(inputs.template[beat]),
         jnp.zeros_like(ecg),
-        target_class,
+        # An array, not a Python int, so filter_jit traces the class instead of compiling once per class.
+        jnp.asarray(target_class, dtype=jnp.int32),
         n_steps,
     )
     return Attribution(
