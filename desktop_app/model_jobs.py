@@ -71,6 +71,8 @@ class ModelJobRunner(QtCore.QObject):
         self._numbers = itertools.count(1)
         self._outstanding = 0
         self._thread: threading.Thread | None = None
+        self._running: Job | None = None
+        """The job the worker thread is running; set and cleared by that thread."""
         self._ended.connect(self._deliver, QtCore.Qt.ConnectionType.QueuedConnection)
 
     def submit(
@@ -98,11 +100,15 @@ class ModelJobRunner(QtCore.QObject):
     def shutdown(self, timeout_s: float = 30.0) -> bool:
         """Stop the worker after the running job and return whether it ended within `timeout_s`.
 
-        Queued jobs are dropped. Call it when the owning window closes.
+        Queued jobs are dropped, and the running job is cancelled, so it can stop
+        early if it polls `is_cancelled()`. Call it when the owning window closes.
         """
         thread = self._thread
         if thread is None:
             return True
+        running = self._running
+        if running is not None:
+            running.cancel()
         while True:
             try:
                 pending = self._queue.get_nowait()
@@ -124,6 +130,7 @@ class ModelJobRunner(QtCore.QObject):
             if job is _STOP:
                 return
             if not job.is_cancelled():
+                self._running = job
                 started = time.perf_counter()
                 try:
                     job.result = job.function(job)
@@ -131,6 +138,7 @@ class ModelJobRunner(QtCore.QObject):
                     logger.exception("Model job %r failed", job.name)
                     job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
                 job.elapsed_s = time.perf_counter() - started
+                self._running = None
             self._ended.emit(job)
 
     @QtCore.Slot(object)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -76,3 +77,23 @@ def test_busy_signal_brackets_the_queue(qtbot, runner):
     runner.submit("a", lambda job: 1)
     runner.submit("b", lambda job: 2)
     qtbot.waitUntil(lambda: states == [True, False], timeout=5000)
+
+
+def test_shutdown_cancels_running_job(qtbot):
+    runner = ModelJobRunner()
+    started = threading.Event()
+    calls = []
+
+    def long_job(job):
+        started.set()
+        while not job.is_cancelled():
+            time.sleep(0.01)
+        return "stopped early"
+
+    job = runner.submit("long", long_job, on_done=calls.append)
+    assert started.wait(5)
+    assert runner.shutdown(timeout_s=5)
+    assert job.is_cancelled()
+    assert job.result == "stopped early"
+    qtbot.wait(50)
+    assert calls == []
