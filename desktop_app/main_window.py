@@ -15,12 +15,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.about import about_html
+from desktop_app.beat_detail_controller import BeatDetailController
 from desktop_app.calipers import Calipers, format_interval
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.wiring_view import WiringView
 from desktop_app.lead_choice import ModelLeadChooser
 from desktop_app.lead_column import LeadColumn
+from desktop_app.model_jobs import ModelJobRunner
 from desktop_app.paper_scale import PIXELS_PER_MM_SETTING, CalibrationDialog, screen_density
 from desktop_app.recent_files import RecentFiles
 from desktop_app.review_controller import ReviewController
@@ -92,12 +94,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self._retired_runs: list[ClassificationRun] = []
         self._error_box: QtWidgets.QMessageBox | None = None
         self.last_error: str | None = None
+        self.model_jobs = ModelJobRunner(self)
+        """Runs attribution and counterfactual computations off the GUI thread, one at a time."""
 
         configure_pyqtgraph()
         self._build_views()
         self._build_status_bar()
         self._build_menus()
         self.review_controller = ReviewController(self)
+        self.beat_detail_controller = BeatDetailController(self)
+        self.view_menu.addAction(self.beat_detail_controller.dock.toggleViewAction())
         self.help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts_dialog(self))
 
     # Opening records
@@ -528,6 +534,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         view_menu.addSeparator()
         view_menu.addAction(self.wiring_dock.toggleViewAction())
+        self.view_menu = view_menu
 
         help_menu = self.menuBar().addMenu("&Help")
         self.help_menu = help_menu
@@ -573,12 +580,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_record(path)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Cancel the worker and wait for its thread, which must not outlive the window."""
+        """Cancel the workers and wait for their threads, which must not outlive the window."""
         self._retire_run()
         for run in list(self._retired_runs):
             if not run.wait(THREAD_STOP_TIMEOUT_MS):
                 logger.warning("The classification thread did not stop within %d ms", THREAD_STOP_TIMEOUT_MS)
         self._forget_retired_runs()
+        self.model_jobs.shutdown(THREAD_STOP_TIMEOUT_MS / 1000)
         super().closeEvent(event)
 
 
