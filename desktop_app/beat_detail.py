@@ -29,8 +29,11 @@ logger = logging.getLogger(__name__)
 
 MODEL_LABEL_CHOICE = "Model's label"
 MUTED_COLOR = "#6b7280"
+AGREEMENT_COLOR = "#15803d"
+DISAGREEMENT_TAG_COLOR = "#facc15"
+"""The yellow of the disagreement bands on the waveform, opaque so the text on it reads."""
 TRACE_COLOR = "#111827"
-STRIP_HEIGHT_PX = 190
+STRIP_HEIGHT_PX = 180
 BAR_RESOLUTION = 1000
 """Steps of each probability bar, so 0.1 % differences show."""
 SHIPPED_INPUTS = InputConfig()
@@ -187,14 +190,20 @@ class BeatDetailPanel(QtWidgets.QWidget):
         grid.setRowStretch(len(rows) + 1, 1)
         return box
 
-    def _build_attribution_box(self) -> QtWidgets.QGroupBox:
-        box = QtWidgets.QGroupBox("What drove the label")
+    def _build_attribution_box(self) -> QtWidgets.QWidget:
+        # A plain widget, not a group box: the "What drove" row is its title, and a
+        # dock under the beat table has no height to spare.
+        box = QtWidgets.QWidget()
         box.setObjectName("attribution_box")
         layout = QtWidgets.QVBoxLayout(box)
+        layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
 
         choice_row = QtWidgets.QHBoxLayout()
-        choice_row.addWidget(QtWidgets.QLabel("Explain"))
+        title = QtWidgets.QLabel("What drove the label")
+        title.setStyleSheet("font-weight: bold;")
+        choice_row.addWidget(title)
+        choice_row.addSpacing(8)
         self.class_combo = QtWidgets.QComboBox()
         self.class_combo.setObjectName("attribution_class_combo")
         self.class_combo.setToolTip("The class whose probability the colours explain")
@@ -266,7 +275,7 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.title_label.setText(message)
         self.model_label.clear()
         self.reference_label.clear()
-        self.status_label.clear()
+        self._set_status("")
         self._show_probabilities(None, -1)
         self.show_rhythm(None)
         self.class_combo.setItemText(0, MODEL_LABEL_CHOICE)
@@ -288,24 +297,18 @@ class BeatDetailPanel(QtWidgets.QWidget):
         time_s = record.beats.sample[beat] / record.fs
         self.title_label.setText(f"Beat {beat + 1} of {len(record.beats)} at {format_clock_time(time_s, 3)}")
 
-        if record.beats.source == "reference":
-            self.reference_label.setText(class_html(AAMI_CLASSES[int(record.beats.aami[beat])]))
-        else:
-            self.reference_label.setText(
-                f'<span style="color:{DETECTED_BEAT_COLOR}">detected</span>'
-                f' <span style="color:{MUTED_COLOR}">(found by the QRS detector, no reference label)</span>'
-            )
-
         predicted = -1 if prediction is None else int(prediction.predicted[beat])
+        self.reference_label.setText(self._reference_html(record, beat, predicted))
+
         model_choice = f"{MODEL_LABEL_CHOICE} ({AAMI_CLASSES[predicted]})" if predicted >= 0 else MODEL_LABEL_CHOICE
         self.class_combo.setItemText(0, model_choice)
         if prediction is None:
             self.model_label.setText(f'<span style="color:{MUTED_COLOR}">–</span>')
-            self.status_label.setText(model_status)
+            self._set_status(model_status)
             self._show_probabilities(None, -1)
         elif predicted < 0:
             self.model_label.setText(f'<span style="color:{UNCLASSIFIED_COLOR}; font-weight:bold">?</span>')
-            self.status_label.setText(
+            self._set_status(
                 f"The model did not classify this beat, because its input window "
                 f"({SHIPPED_INPUTS.window_before_s:g} s before to {SHIPPED_INPUTS.window_after_s:g} s after "
                 "the R peak) contains invalid samples, such as a gap or a saturated signal."
@@ -315,19 +318,32 @@ class BeatDetailPanel(QtWidgets.QWidget):
             letter = AAMI_CLASSES[predicted]
             probability = format_probability(float(prediction.probabilities[beat, predicted]))
             self.model_label.setText(f"{class_html(letter)} <b>{probability}</b>")
-            self.status_label.setText(self._agreement_text(record, beat, predicted))
+            self._set_status("")
             self._show_probabilities(prediction.probabilities[beat], predicted)
 
         self.show_rhythm(rhythm)
         self._show_waveform(record, beat)
 
     @staticmethod
-    def _agreement_text(record: EcgRecord, beat: int, predicted: int) -> str:
+    def _reference_html(record: EcgRecord, beat: int, predicted: int) -> str:
+        """Return the reference label, and whether the model's label agrees with it once there is one."""
         if record.beats.source != "reference":
-            return "Detected beat: there is no reference label to compare with."
-        if int(record.beats.aami[beat]) == predicted:
-            return "The model agrees with the reference."
-        return "The model disagrees with the reference."
+            return (
+                f'<span style="color:{DETECTED_BEAT_COLOR}">detected</span>'
+                f' <span style="color:{MUTED_COLOR}">(found by the QRS detector, no reference label)</span>'
+            )
+        reference = int(record.beats.aami[beat])
+        html = class_html(AAMI_CLASSES[reference])
+        if predicted < 0:
+            return html
+        if predicted == reference:
+            return html + f' &nbsp;<span style="color:{AGREEMENT_COLOR}">✓ the model agrees</span>'
+        return html + f' &nbsp;<span style="background:{DISAGREEMENT_TAG_COLOR}">&nbsp;the model disagrees&nbsp;</span>'
+
+    def _set_status(self, text: str) -> None:
+        """Show `text` under the labels, or hide the line when it is empty."""
+        self.status_label.setText(text)
+        self.status_label.setVisible(bool(text))
 
     def _show_probabilities(self, probabilities: np.ndarray | None, predicted: int) -> None:
         self.shown_probabilities = None if probabilities is None else np.array(probabilities, dtype=np.float32)

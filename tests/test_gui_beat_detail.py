@@ -83,6 +83,7 @@ def test_selection_shows_probabilities(qtbot, classified_window):
     reference_letter = AAMI_CLASSES[int(window.record.beats.aami[beat])]
     assert f">{model_letter}</span>" in panel.model_label.text()
     assert f">{reference_letter}</span>" in panel.reference_label.text()
+    assert "the model agrees" in panel.reference_label.text()
     assert panel.title_label.text().startswith(f"Beat {beat + 1} of {len(window.record.beats)}")
 
 
@@ -226,7 +227,7 @@ def test_detected_beat_says_detected(qtbot, tmp_path, mitdb_dir):
 
     select_and_wait(qtbot, window, 30)
     assert "detected" in panel.reference_label.text()
-    assert "no reference label" in panel.status_label.text()
+    assert "no reference label" in panel.reference_label.text()
     np.testing.assert_array_equal(panel.shown_probabilities, window.prediction.probabilities[30])
 
 
