@@ -164,6 +164,7 @@ class BeatDetailPanel(QtWidgets.QWidget):
         ratio_header.setToolTip("The RR interval divided by the local mean RR")
         ratio_header.setStyleSheet(f"color: {MUTED_COLOR};")
         grid.addWidget(ratio_header, 0, 2, QtCore.Qt.AlignmentFlag.AlignRight)
+
         self.rhythm_labels: dict[str, tuple[QtWidgets.QLabel, QtWidgets.QLabel]] = {}
         rows = (
             ("previous", "Previous", "From the previous beat's R peak to this beat's"),
