@@ -70,6 +70,10 @@ class RecordInputsCache:
             self._record, self._inputs = record, inputs
         return self._inputs
 
+    def forget(self) -> None:
+        """Drop the cached record and inputs, which for a 24-hour record take hundreds of MB."""
+        self._record, self._inputs = None, None
+
 
 def attribute_beat(
     job: Job,

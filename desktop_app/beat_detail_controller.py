@@ -112,6 +112,9 @@ class BeatDetailController(QtCore.QObject):
 
     def _on_record_opened(self, record: object) -> None:
         self.classification_outcome = None
+        # The cache belongs to the job thread, so a job empties it, after any attribution still queued.
+        cache = self.inputs_cache
+        self.window.model_jobs.submit("forget the previous record's inputs", lambda job: cache.forget())
         self.show_selected_beat()
 
     def _on_classification_ended(self, outcome: str) -> None:

@@ -18,6 +18,7 @@ from desktop_app.about import about_html
 from desktop_app.beat_detail_controller import BeatDetailController
 from desktop_app.calipers import Calipers, format_interval
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
+from desktop_app.gui_gc import collect_garbage_in_gui_thread
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.wiring_view import WiringView
 from desktop_app.lead_choice import ModelLeadChooser
@@ -96,6 +97,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_error: str | None = None
         self.model_jobs = ModelJobRunner(self)
         """Runs attribution and counterfactual computations off the GUI thread, one at a time."""
+        collect_garbage_in_gui_thread()
 
         configure_pyqtgraph()
         self._build_views()
