@@ -74,6 +74,11 @@ class ModelJobRunner(QtCore.QObject):
         self._running: Job | None = None
         """The job the worker thread is running; set and cleared by that thread."""
         self._ended.connect(self._deliver, QtCore.Qt.ConnectionType.QueuedConnection)
+        application = QtCore.QCoreApplication.instance()
+        if application is not None:
+            # An application that exits without closing the window would otherwise leave the
+            # thread inside JAX at interpreter exit, which aborts the process.
+            application.aboutToQuit.connect(self.shutdown)
 
     def submit(
         self,
