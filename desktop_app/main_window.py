@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -23,12 +23,19 @@ from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.wiring_view import WiringView
 from desktop_app.lead_choice import ModelLeadChooser
 from desktop_app.lead_column import LeadColumn
-from desktop_app.model_jobs import ModelJobRunner
+from desktop_app.model_jobs import Job, ModelJobRunner
 from desktop_app.paper_scale import PIXELS_PER_MM_SETTING, CalibrationDialog, screen_density
 from desktop_app.recent_files import RecentFiles
 from desktop_app.review_controller import ReviewController
 from desktop_app.shortcuts_dialog import show_shortcuts_dialog
 from model.records import EcgRecord, RecordError, load_record, with_model_channel
+
+# NOTE: the record loader imports these lazily. They are imported here, in the GUI thread,
+# because with PySide6 6.11 a module imported in a worker thread now and then crashed the
+# GUI thread (a segmentation fault in the garbage collector), through PySide's import hook.
+import model.demo  # noqa: E402, F401
+import model.preprocess  # noqa: E402, F401
+import wfdb.processing  # noqa: E402, F401
 
 if TYPE_CHECKING:
     from model.inference import RecordPrediction
@@ -43,6 +50,8 @@ SCROLL_STEP = 0.25
 ZOOM_STEP = 1.5
 THREAD_STOP_TIMEOUT_MS = 30_000
 """How long closing the window waits for a worker, because loading JAX cannot be interrupted."""
+RECORD_JOBS_STOP_TIMEOUT_S = 30.0
+"""How long closing the window waits for a record load or lead change, which cannot be interrupted."""
 INTENDED_USE = (
     "Liquid ECG labels heartbeats with a Liquid Time-Constant network to support the review "
     "of ECG records by a qualified reader. It does not make a diagnosis."
@@ -63,6 +72,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     record_opened = QtCore.Signal(object)
     """The `EcgRecord` now shown, emitted before its classification starts."""
+    record_open_failed = QtCore.Signal(str)
+    """The message shown when a record could not be opened; the record shown before stays."""
     classification_started = QtCore.Signal(object)
     """The new `ClassificationWorker`, emitted just before its thread starts."""
     classification_finished = QtCore.Signal(object)
@@ -98,6 +109,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_jobs = ModelJobRunner(self)
         """Runs attribution and counterfactual computations off the GUI thread, one at a time."""
         collect_garbage_in_gui_thread()
+        # Loads and lead changes run in their own thread, so they never wait behind model jobs.
+        self._record_jobs = ModelJobRunner()
+        self._open_job: Job | None = None
+        self._lead_job: Job | None = None
 
         configure_pyqtgraph()
         self._build_views()
@@ -110,30 +125,71 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # Opening records
 
-    def open_record(self, path: str | Path, is_demo: bool = False) -> bool:
-        """Load and show the record at `path`, then classify its beats in the background.
+    def open_record(self, path: str | Path, is_demo: bool = False) -> None:
+        """Start loading the record at `path` off the GUI thread, then show and classify it.
 
-        Returns False, after showing the error, when the record cannot be loaded.
-        The record shown before stays on screen.
+        The record shown before stays on screen until the new one has loaded, and
+        stays when loading fails: then `show_error` names the file and
+        `record_open_failed` is emitted. A later open request drops this one.
         """
         path = Path(path)
-        self.statusBar().showMessage(f"Opening {path.name}…")
-        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
-        try:
-            # NOTE: the whole record is read in the GUI thread. An MIT-BIH record takes about
-            # 0.1 s, but a 24-hour Holter record would freeze the window while it loads.
-            record = load_record(path)
-        except RecordError as error:
-            self.show_error(str(error))
-            return False
-        except Exception as error:
-            logger.exception("Opening %s failed", path)
-            self.show_error(f"{path}: opening the record failed ({type(error).__name__}: {error}).")
-            return False
-        finally:
-            QtWidgets.QApplication.restoreOverrideCursor()
-            self.statusBar().clearMessage()
+        self._submit_open(path.name, lambda job: load_record(path), path, is_demo)
 
+    def open_demo_record(self) -> None:
+        """Generate (or reuse) the synthetic demo record off the GUI thread and open it."""
+
+        def load_demo(job: Job) -> EcgRecord:
+            from model.demo import demo_record_path
+
+            return load_record(demo_record_path())
+
+        self._submit_open("the demo record", load_demo, None, is_demo=True)
+
+    def is_opening(self) -> bool:
+        """Tell whether a record is being loaded or a lead change is being computed."""
+        return self._open_job is not None or self._lead_job is not None
+
+    def _submit_open(
+        self, name: str, load: Callable[[Job], EcgRecord], path: Path | None, is_demo: bool
+    ) -> None:
+        if self._open_job is not None:
+            self._open_job.cancel()
+        if self._lead_job is not None:
+            # The user moved on to another record, so the lead change is dropped.
+            self._lead_job.cancel()
+            self._lead_job = None
+            if self.record is not None:
+                self.model_lead_combo.set_record(self.record)
+        self._open_job = self._record_jobs.submit(
+            f"open {name}",
+            lambda job: self._load_in_worker(job, load, path),
+            on_done=lambda record: self._on_record_loaded(record, is_demo),
+            on_failed=self._on_record_load_failed,
+        )
+        self._show_busy(f"Opening {name}…")
+
+    @staticmethod
+    def _load_in_worker(job: Job, load: Callable[[Job], EcgRecord], path: Path | None) -> EcgRecord:
+        """Run `load` in the loader thread, turning any error into a RecordError whose message names the file."""
+        try:
+            return load(job)
+        except RecordError:
+            raise
+        except Exception as error:
+            logger.exception("Opening %s failed", path or "the demo record")
+            if path is None:
+                raise RecordError(
+                    f"The synthetic demo record could not be written ({type(error).__name__}: {error})."
+                ) from error
+            raise RecordError(f"{path}: opening the record failed ({type(error).__name__}: {error}).") from error
+
+    def _on_record_loaded(self, record: EcgRecord, is_demo: bool) -> None:
+        self._open_job = None
+        if self._lead_job is not None:
+            # The lead change was for the record being replaced.
+            self._lead_job.cancel()
+            self._lead_job = None
+        self._hide_busy()
         if is_demo:
             record.is_synthetic = True
         self._show_record(record)
@@ -142,19 +198,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self._rebuild_recent_menu()
         self.record_opened.emit(record)
         self.start_classification()
-        return True
 
-    def open_demo_record(self) -> bool:
-        """Generate (or reuse) the synthetic demo record and open it."""
-        try:
-            from model.demo import demo_record_path
+    def _on_record_load_failed(self, message: str) -> None:
+        self._open_job = None
+        self._hide_busy()
+        message = message.removeprefix(f"{RecordError.__name__}: ")
+        self.show_error(message)
+        self.record_open_failed.emit(message)
 
-            path = demo_record_path()
-        except Exception as error:
-            logger.exception("Writing the demo record failed")
-            self.show_error(f"The synthetic demo record could not be written ({type(error).__name__}: {error}).")
-            return False
-        return self.open_record(path, is_demo=True)
+    def _show_busy(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+        self.open_progress.setFormat(text)
+        self.open_progress.setToolTip(text)
+        self.open_progress.show()
+
+    def _hide_busy(self) -> None:
+        if self.is_opening():
+            return
+        self.statusBar().clearMessage()
+        self.open_progress.hide()
 
     def choose_and_open_record(self) -> None:
         start_folder = str(Path(self.recent_files.paths()[0]).parent) if self.recent_files.paths() else ""
@@ -228,18 +290,46 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot(int)
     def choose_model_lead(self, channel: int) -> None:
-        """Let the network read ECG lead `channel` and classify the beats again."""
+        """Let the network read ECG lead `channel` and classify the beats again.
+
+        Detected beats are detected again on the new lead off the GUI thread:
+        about 2 s per 30 minutes of ECG (benchmarks/qrs_detection.py).
+        """
         if self.record is None or channel == self.record.model_channel:
             return
-        # NOTE: detected beats are detected again here, in the GUI thread: about 2 s per
-        # 30 minutes of ECG (benchmarks/qrs_detection.py), so over a minute for 24 hours.
-        record = with_model_channel(self.record, channel)
+        if self._lead_job is not None:
+            self._lead_job.cancel()
+        source = self.record
+        self._lead_job = self._record_jobs.submit(
+            f"model lead {channel}",
+            lambda job: with_model_channel(source, channel),
+            on_done=lambda record: self._on_model_lead_ready(source, record),
+            on_failed=self._on_model_lead_failed,
+        )
+        lead_name = source.sig_name[channel]
+        if source.beats.source == "detected":
+            self._show_busy(f"Detecting beats on {lead_name}…")
+        else:
+            self._show_busy(f"Switching the model lead to {lead_name}…")
+
+    def _on_model_lead_ready(self, source: EcgRecord, record: EcgRecord) -> None:
+        self._lead_job = None
+        self._hide_busy()
+        if self.record is not source:
+            return
         self._show_record(record)
-        self.statusBar().showMessage(f"The network now reads {record.sig_name[channel]}.", 8000)
+        self.statusBar().showMessage(f"The network now reads {record.sig_name[record.model_channel]}.", 8000)
         # The views were rebuilt and detected beats may have moved, so listeners such as the
         # review reopen for the new record.
         self.record_opened.emit(record)
         self.start_classification()
+
+    def _on_model_lead_failed(self, message: str) -> None:
+        self._lead_job = None
+        self._hide_busy()
+        if self.record is not None:
+            self.model_lead_combo.set_record(self.record)
+        self.show_error(f"Changing the model lead failed ({message}).")
 
     # Classification
 
@@ -478,6 +568,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.classify_progress.hide()
         status_bar.addPermanentWidget(self.classify_progress)
 
+        self.open_progress = QtWidgets.QProgressBar()
+        self.open_progress.setObjectName("open_progress")
+        self.open_progress.setFixedWidth(240)
+        self.open_progress.setRange(0, 0)
+        self.open_progress.hide()
+        status_bar.addPermanentWidget(self.open_progress)
+
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setObjectName("cancel_button")
         self.cancel_button.setToolTip("Stop classifying. The reference labels stay on screen.")
@@ -583,6 +680,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         """Cancel the workers and wait for their threads, which must not outlive the window."""
+        for job in (self._open_job, self._lead_job):
+            if job is not None:
+                job.cancel()
+        self._record_jobs.shutdown(RECORD_JOBS_STOP_TIMEOUT_S)
         self._retire_run()
         for run in list(self._retired_runs):
             if not run.wait(THREAD_STOP_TIMEOUT_MS):

@@ -13,6 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 from pathlib import Path  # noqa: E402
+from typing import Callable  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -61,6 +62,68 @@ def linked_record_100(record_100_path: Path, tmp_path: Path) -> Path:
     return folder / "100.hea"
 
 
+OPEN_TIMEOUT_MS = 30_000
+"""How long a test waits for a record to load; a 24-hour record loads in about a second."""
+
+
+def open_record_and_wait(
+    qtbot,
+    window,
+    source: str | Path | Callable[[], object] | None,
+    *,
+    cancel_classification: bool = False,
+    timeout_ms: int = OPEN_TIMEOUT_MS,
+) -> bool:
+    """Open a record in `window` and wait until it is shown (True) or its error is shown (False).
+
+    `source` is the record's header path, None for the demo record, or a
+    function that starts the open as a user would (a menu action, a drop).
+    With `cancel_classification`, the classification that starts once the
+    record is shown is cancelled before its thread runs, as by the Cancel button.
+    """
+    outcomes: list[bool] = []
+
+    def on_opened(record: object) -> None:
+        outcomes.append(True)
+
+    def on_failed(message: str) -> None:
+        outcomes.append(False)
+
+    def on_classification_started(worker: object) -> None:
+        window.cancel_classification()
+
+    window.record_opened.connect(on_opened)
+    window.record_open_failed.connect(on_failed)
+    if cancel_classification:
+        window.classification_started.connect(on_classification_started)
+    try:
+        # The blocker returns on whichever of the two signals comes first.
+        with qtbot.waitSignal(window.record_opened, timeout=timeout_ms) as blocker:
+            blocker.connect(window.record_open_failed)
+            if source is None:
+                window.open_demo_record()
+            elif callable(source):
+                source()
+            else:
+                window.open_record(source)
+    finally:
+        window.record_opened.disconnect(on_opened)
+        window.record_open_failed.disconnect(on_failed)
+        if cancel_classification:
+            window.classification_started.disconnect(on_classification_started)
+    return outcomes[0]
+
+
+@pytest.fixture
+def open_and_wait(qtbot):
+    """`open_record_and_wait` bound to this test's `qtbot`: `open_and_wait(window, source, ...) -> bool`."""
+
+    def open_and_wait(window, source, **options) -> bool:
+        return open_record_and_wait(qtbot, window, source, **options)
+
+    return open_and_wait
+
+
 @pytest.fixture
 def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
     """A main window showing MIT-BIH record 100, classified by the shipped model."""
@@ -74,5 +137,5 @@ def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
     window.resize(1280, 800)
     window.show()
     with qtbot.waitSignal(window.classification_finished, timeout=120_000):
-        assert window.open_record(mitdb_dir / "100.hea")
+        assert open_record_and_wait(qtbot, window, mitdb_dir / "100.hea")
     return window

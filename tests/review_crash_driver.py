@@ -44,11 +44,14 @@ def main(record_path: str, settings_path: str, key_names: list[str]) -> int:
         report(f"classification {outcome}")
         QtCore.QTimer.singleShot(0, lambda: press_keys(window, key_names))
 
+    def on_open_failed(message: str) -> None:
+        report(f"error {message}")
+        app.exit(1)
+
     window.classification_ended.connect(on_ended)
-    if not window.open_record(record_path):
-        report(f"error {window.last_error}")
-        return 1
-    window.cancel_classification()
+    window.classification_started.connect(lambda worker: window.cancel_classification())
+    window.record_open_failed.connect(on_open_failed)
+    window.open_record(record_path)
     return app.exec()
 
 

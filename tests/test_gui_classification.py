@@ -7,6 +7,7 @@ so waits are generous; later records reuse the cached classifier.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +98,8 @@ def test_heatmap_column_sits_at_state_time(qtbot, window, mitdb_dir):
         assert centre_s == pytest.approx(prediction.state_sample[column] / fs, abs=1.0 / fs)
 
 
-def test_cancel_draws_no_result(qtbot, window, mitdb_dir):
-    assert window.open_record(mitdb_dir / "100.hea")
+def test_cancel_draws_no_result(qtbot, window, mitdb_dir, open_and_wait):
+    assert open_and_wait(window, mitdb_dir / "100.hea")
     worker = window.classification_worker
     assert window.cancel_button.isVisible()
 
@@ -142,14 +143,13 @@ def test_cancel_between_batches(qtbot, window, mitdb_dir):
     assert not window.heatmap_view.image_item.isVisible()
 
 
-def test_open_after_cancel_succeeds(qtbot, window, mitdb_dir):
+def test_open_after_cancel_succeeds(qtbot, window, mitdb_dir, open_and_wait):
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        window.open_record(mitdb_dir / "100.hea")
-        window.cancel_classification()
+        assert open_and_wait(window, mitdb_dir / "100.hea", cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(mitdb_dir / "103.hea")
+        assert open_and_wait(window, mitdb_dir / "103.hea")
     assert ended.args == ["finished"], window.last_error
 
     expected_beats = len(load_record(mitdb_dir / "103.hea").beats)
@@ -158,10 +158,25 @@ def test_open_after_cancel_succeeds(qtbot, window, mitdb_dir):
     assert window.beat_marker_layer.predicted_marker_count() == expected_beats
 
 
-def test_new_record_replaces_running_classification(qtbot, window, mitdb_dir):
-    window.open_record(mitdb_dir / "100.hea")
-    first_worker = window.classification_worker
+def test_new_record_replaces_running_classification(qtbot, window, mitdb_dir, open_and_wait):
+    # The first worker waits at its first batch boundary until 103 is shown, so it cannot
+    # finish while 103 loads in the background.
+    record_103_shown = threading.Event()
+    workers = []
 
+    def hold_first_worker(worker) -> None:
+        workers.append(worker)
+        if len(workers) == 1:
+            worker.progress.connect(
+                lambda done_beats, total_beats: record_103_shown.wait(CLASSIFY_TIMEOUT_MS / 1000),
+                QtCore.Qt.ConnectionType.DirectConnection,
+            )
+
+    window.classification_started.connect(hold_first_worker)
+    assert open_and_wait(window, mitdb_dir / "100.hea")
+    first_worker = workers[0]
+
+    window.record_opened.connect(lambda record: record_103_shown.set())
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
         window.open_record(mitdb_dir / "103.hea")
     assert ended.args == ["finished"], window.last_error

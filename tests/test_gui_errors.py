@@ -58,18 +58,18 @@ def test_missing_file_shows_error(qtbot, window, tmp_path):
     assert not window.is_classifying()
 
 
-def test_malformed_header_names_file(qtbot, window, tmp_path):
+def test_malformed_header_names_file(qtbot, window, tmp_path, open_and_wait):
     broken = tmp_path / "broken.hea"
     broken.write_text("this is not a WFDB header\n")
 
     with qtbot.waitSignal(window.error_shown, timeout=5_000) as blocker:
-        assert not window.open_record(broken)
+        assert not open_and_wait(window, broken)
 
     assert "broken.hea" in blocker.args[0]
 
 
 @pytest.mark.slow
-def test_error_keeps_previous_record(qtbot, window, mitdb_dir, tmp_path):
+def test_error_keeps_previous_record(qtbot, window, mitdb_dir, tmp_path, open_and_wait):
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
         window.open_record(mitdb_dir / "100.hea")
     assert ended.args == ["finished"], window.last_error
@@ -89,19 +89,18 @@ def test_error_keeps_previous_record(qtbot, window, mitdb_dir, tmp_path):
 
     error_box(window).close()
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(mitdb_dir / "100.hea")
+        assert open_and_wait(window, mitdb_dir / "100.hea")
     assert ended.args == ["finished"], window.last_error
     assert window.beat_marker_layer.predicted_marker_count() == len(window.record.beats)
 
 
-def test_open_after_error_succeeds(qtbot, window, mitdb_dir, tmp_path):
+def test_open_after_error_succeeds(qtbot, window, mitdb_dir, tmp_path, open_and_wait):
     with qtbot.waitSignal(window.error_shown, timeout=5_000):
         window.open_record(tmp_path / "missing_record.hea")
     error_box(window).close()
 
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(mitdb_dir / "100.hea")
-        window.cancel_classification()
+        assert open_and_wait(window, mitdb_dir / "100.hea", cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
     assert window.record.record_name == "100"
@@ -111,7 +110,7 @@ def test_open_after_error_succeeds(qtbot, window, mitdb_dir, tmp_path):
 
 
 @pytest.mark.parametrize("case", ["folder", "image", "truncated signal file"])
-def test_damaged_input_shows_error(qtbot, window, mitdb_dir, tmp_path, case):
+def test_damaged_input_shows_error(qtbot, window, mitdb_dir, tmp_path, case, open_and_wait):
     if case == "folder":
         path = tmp_path / "a folder"
         path.mkdir()
@@ -124,7 +123,7 @@ def test_damaged_input_shows_error(qtbot, window, mitdb_dir, tmp_path, case):
         (tmp_path / "100.dat").write_bytes((mitdb_dir / "100.dat").read_bytes()[:5000])
 
     with qtbot.waitSignal(window.error_shown, timeout=5_000) as blocker:
-        assert not window.open_record(path)
+        assert not open_and_wait(window, path)
 
     named_file = "100.dat" if case == "truncated signal file" else path.name
     assert named_file in blocker.args[0]

@@ -14,7 +14,7 @@ CLASSIFY_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path, mitdb_dir: Path) -> MainWindow:
+def window(qtbot, tmp_path: Path, mitdb_dir: Path, open_and_wait) -> MainWindow:
     """A window showing record 100 with its reference labels (classification cancelled)."""
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     main_window = MainWindow(settings=settings)
@@ -22,8 +22,7 @@ def window(qtbot, tmp_path: Path, mitdb_dir: Path) -> MainWindow:
     main_window.resize(1280, 800)
     main_window.show()
     with qtbot.waitSignal(main_window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        main_window.open_record(mitdb_dir / "100.hea")
-        main_window.cancel_classification()
+        assert open_and_wait(main_window, mitdb_dir / "100.hea", cancel_classification=True)
     assert ended.args == ["cancelled"], main_window.last_error
     return main_window
 
@@ -143,7 +142,7 @@ def test_hover_reads_time_and_value(qtbot, window):
     assert text.endswith(" mV")
 
 
-def test_heatmap_range_after_short_record(qtbot, tmp_path: Path, data_dir: Path):
+def test_heatmap_range_after_short_record(qtbot, tmp_path: Path, data_dir: Path, open_and_wait):
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     main_window = MainWindow(settings=settings)
     qtbot.addWidget(main_window)
@@ -153,8 +152,7 @@ def test_heatmap_range_after_short_record(qtbot, tmp_path: Path, data_dir: Path)
     # test01_00s lasts 8 s, shorter than the 10 s initial view of record 100.
     for path in (data_dir / "formats" / "test01_00s.hea", data_dir / "mitdb" / "100.hea"):
         with qtbot.waitSignal(main_window.classification_cancelled, timeout=CLASSIFY_TIMEOUT_MS):
-            main_window.open_record(path)
-            main_window.cancel_classification()
+            assert open_and_wait(main_window, path, cancel_classification=True)
 
     lead_range = main_window.lead_column.lead_plots[0].getViewBox().viewRange()[0]
     heatmap_range = main_window.heatmap_view.plot.getViewBox().viewRange()[0]

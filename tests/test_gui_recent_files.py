@@ -44,11 +44,10 @@ def test_recent_list_keeps_ten_newest(settings, tmp_path):
     assert stored.count(str(paths[5].resolve())) == 1
 
 
-def test_opened_record_joins_recent_menu(qtbot, settings, mitdb_dir):
+def test_opened_record_joins_recent_menu(qtbot, settings, mitdb_dir, open_and_wait):
     window = make_window(qtbot, settings)
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        window.open_record(mitdb_dir / "100.hea")
-        window.cancel_classification()
+        assert open_and_wait(window, mitdb_dir / "100.hea", cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
     expected = str((mitdb_dir / "100.hea").resolve())
@@ -56,14 +55,13 @@ def test_opened_record_joins_recent_menu(qtbot, settings, mitdb_dir):
     assert RecentFiles(settings).paths() == [expected]
 
 
-def test_recent_menu_reopens_record(qtbot, settings, mitdb_dir):
+def test_recent_menu_reopens_record(qtbot, settings, mitdb_dir, open_and_wait):
     RecentFiles(settings).add(mitdb_dir / "103.hea")
     window = make_window(qtbot, settings)
     action = next(action for action in window.recent_menu.actions() if action.data())
 
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        action.trigger()
-        window.cancel_classification()
+        assert open_and_wait(window, action.trigger, cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
     assert window.record.record_name == "103"
@@ -84,7 +82,7 @@ def test_missing_recent_entry_removed(qtbot, settings, tmp_path):
     assert RecentFiles(settings).paths() == []
 
 
-def test_dropped_header_opens_record(qtbot, settings, mitdb_dir):
+def test_dropped_header_opens_record(qtbot, settings, mitdb_dir, open_and_wait):
     window = make_window(qtbot, settings)
     mime_data = QtCore.QMimeData()
     mime_data.setUrls([QtCore.QUrl.fromLocalFile(str(mitdb_dir / "100.hea"))])
@@ -99,8 +97,10 @@ def test_dropped_header_opens_record(qtbot, settings, mitdb_dir):
     assert enter.isAccepted()
 
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        QtWidgets.QApplication.sendEvent(window.centralWidget(), QtGui.QDropEvent(QtCore.QPointF(20, 20), *event_args))
-        window.cancel_classification()
+        drop = QtGui.QDropEvent(QtCore.QPointF(20, 20), *event_args)
+        assert open_and_wait(
+            window, lambda: QtWidgets.QApplication.sendEvent(window.centralWidget(), drop), cancel_classification=True
+        )
     assert ended.args == ["cancelled"], window.last_error
 
     assert window.record.record_name == "100"

@@ -15,6 +15,7 @@ import pytest
 import wfdb
 from PySide6 import QtCore, QtWidgets
 
+from conftest import open_record_and_wait
 from desktop_app.beat_table import MODEL_COLUMN, REVIEWER_COLUMN
 from desktop_app.main_window import MainWindow
 from model.records import AAMI_CLASSES
@@ -46,8 +47,7 @@ def make_window(qtbot, tmp_path: Path) -> MainWindow:
 
 def open_without_model(qtbot, window: MainWindow, path: Path) -> None:
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(path)
-        window.cancel_classification()
+        assert open_record_and_wait(qtbot, window, path, cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
 

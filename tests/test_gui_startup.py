@@ -98,7 +98,7 @@ def test_run_gui_opens_synthetic_demo(tmp_path):
     assert "exit code 0" in result.stdout
 
 
-def test_demo_record_title_says_synthetic(qtbot, tmp_path, monkeypatch):
+def test_demo_record_title_says_synthetic(qtbot, tmp_path, monkeypatch, open_and_wait):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
@@ -106,8 +106,7 @@ def test_demo_record_title_says_synthetic(qtbot, tmp_path, monkeypatch):
     window.show()
 
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_demo_record()
-        window.cancel_classification()
+        assert open_and_wait(window, None, cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error
 
     assert "synthetic" in window.windowTitle()

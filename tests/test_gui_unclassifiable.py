@@ -42,9 +42,9 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
     return main_window
 
 
-def test_beats_at_gap_shown_unclassifiable(qtbot, window, mitdb_dir, tmp_path):
+def test_beats_at_gap_shown_unclassifiable(qtbot, window, mitdb_dir, tmp_path, open_and_wait):
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(write_record_with_gap(mitdb_dir, tmp_path))
+        assert open_and_wait(window, write_record_with_gap(mitdb_dir, tmp_path))
     assert ended.args == ["finished"], window.last_error
     record, prediction = window.record, window.prediction
 

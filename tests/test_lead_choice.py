@@ -78,9 +78,9 @@ def window(qtbot, tmp_path: Path) -> MainWindow:
     return main_window
 
 
-def test_combo_lists_only_ecg_leads(qtbot, window, data_dir):
+def test_combo_lists_only_ecg_leads(qtbot, window, data_dir, open_and_wait):
     with qtbot.waitSignal(window.classification_started, timeout=10_000):
-        assert window.open_record(data_dir / "formats" / "multi-segment-041s" / "041s.hea")
+        assert open_and_wait(window, data_dir / "formats" / "multi-segment-041s" / "041s.hea")
     window.cancel_classification()
     combo = window.model_lead_combo
 
@@ -92,9 +92,9 @@ def test_combo_lists_only_ecg_leads(qtbot, window, data_dir):
 
 
 @pytest.mark.slow
-def test_choosing_lead_classifies_again(qtbot, window, data_dir):
+def test_choosing_lead_classifies_again(qtbot, window, data_dir, open_and_wait):
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
-        assert window.open_record(data_dir / "formats" / "test01_00s.hea")
+        assert open_and_wait(window, data_dir / "formats" / "test01_00s.hea")
     assert ended.args == ["finished"], window.last_error
     first_prediction = window.prediction
 
@@ -110,7 +110,7 @@ def test_choosing_lead_classifies_again(qtbot, window, data_dir):
     assert window.review_controller.review.record is window.record
 
 
-def test_no_ecg_record_shows_error(qtbot, window, data_dir):
+def test_no_ecg_record_shows_error(qtbot, window, data_dir, open_and_wait):
     with qtbot.waitSignal(window.error_shown, timeout=5_000) as blocker:
-        assert not window.open_record(data_dir / "nstdb-noise" / "bw.hea")
+        assert not open_and_wait(window, data_dir / "nstdb-noise" / "bw.hea")
     assert "bw.hea: no ECG lead" in blocker.args[0]

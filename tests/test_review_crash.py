@@ -48,7 +48,7 @@ def read_lines_until(process: subprocess.Popen, last_line: str) -> list[str]:
             return received
 
 
-def test_verdicts_survive_sigkill(qtbot, tmp_path, linked_record_100, monkeypatch):
+def test_verdicts_survive_sigkill(qtbot, tmp_path, linked_record_100, monkeypatch, open_and_wait):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED="1")
     keys = ["Down", "V", "Down", "Down", "S", "Down", "F", "Down", "Down", "Down", "V", "Down", "R"]
@@ -79,8 +79,7 @@ def test_verdicts_survive_sigkill(qtbot, tmp_path, linked_record_100, monkeypatc
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS):
-        assert window.open_record(linked_record_100)
-        window.cancel_classification()
+        assert open_and_wait(window, linked_record_100, cancel_classification=True)
 
     review = window.review_controller.review
     symbols = {beat: verdict.symbol for beat, verdict in review.verdicts.items()}
