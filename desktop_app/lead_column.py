@@ -12,6 +12,7 @@ from PySide6 import QtCore
 from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y, STRIP_Y_RANGE, BeatMarkerLayer
 from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES
 from desktop_app.ecg_grid import EcgGridItem
+from desktop_app.lead_trace import visible_trace
 from desktop_app.overview_strip import OVERVIEW_HEIGHT_PX, OverviewStrip
 from desktop_app.paper_scale import paper_span_mv, paper_span_s
 from desktop_app.time_axis import TimeAxisItem, format_clock_time
@@ -97,9 +98,6 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         """Replace the shown record: build one plot per ECG lead and draw its reference beats."""
         self.clear_record()
         self.record = record
-        # Divided in place: a second 250 MB temporary for a 24-hour record is avoided.
-        time_s = np.arange(record.n_samples, dtype=np.float64)
-        time_s /= record.fs
 
         overview_plot = self.addPlot(row=OVERVIEW_ROW, col=0)
         configure_plot_axes(overview_plot)
@@ -115,11 +113,12 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.lead_y_ranges = []
         for index, channel in enumerate(record.ecg_channels):
             is_last = index == len(record.ecg_channels) - 1
-            plot, curve = self._add_lead_plot(record, channel, time_s, FIRST_LEAD_ROW + index, show_time_axis=is_last)
+            plot, curve = self._add_lead_plot(record, channel, FIRST_LEAD_ROW + index, show_time_axis=is_last)
             self.lead_plots.append(plot)
             self.lead_curves.append(curve)
             self.lead_y_ranges.append(tuple(plot.getViewBox().viewRange()[1]))
             plot.getViewBox().sigResized.connect(self._apply_paper_scale)
+        self.lead_plots[0].getViewBox().sigResized.connect(self._update_lead_traces)
 
         duration_s = record.duration_s
         for plot in [self.strip_plot, *self.lead_plots]:
@@ -132,6 +131,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.overview.region_moved.connect(self.set_x_range)
         self.set_x_range(0.0, min(INITIAL_VIEW_S, duration_s))
         self._apply_paper_scale()
+        self._update_lead_traces()
 
     def clear_record(self) -> None:
         """Remove every plot. GraphicsLayoutWidget binds `clear` to its layout, so this method has its own name."""
@@ -230,6 +230,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
     def _on_view_range_changed(self, view_box: pg.ViewBox, x_range: tuple[float, float]) -> None:
         if self.overview is not None:
             self.overview.show_range(*x_range)
+        self._update_lead_traces()
         self._apply_paper_scale()
 
     def _add_strip_plot(self) -> pg.PlotItem:
@@ -262,8 +263,18 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         legend.setToolTip("\n".join(f"{letter}: {AAMI_NAMES[letter]}" for letter in AAMI_CLASSES))
         return legend
 
+    def _update_lead_traces(self, *args: object) -> None:
+        """Give each lead curve the samples in view, reduced to the plot's width in pixels."""
+        if self.record is None or not self.lead_plots:
+            return
+        start_s, end_s = self.visible_range()
+        width_px = self.lead_plots[0].getViewBox().width()
+        for curve, channel in zip(self.lead_curves, self.record.ecg_channels):
+            time_s, values_mv = visible_trace(self.record.signal[:, channel], self.record.fs, start_s, end_s, width_px)
+            curve.setData(time_s, values_mv)
+
     def _add_lead_plot(
-        self, record: EcgRecord, channel: int, time_s: np.ndarray, row: int, show_time_axis: bool
+        self, record: EcgRecord, channel: int, row: int, show_time_axis: bool
     ) -> tuple[pg.PlotItem, pg.PlotDataItem]:
         axis_items = {"bottom": TimeAxisItem()} if show_time_axis else None
         plot = self.addPlot(row=row, col=0, axisItems=axis_items)
@@ -278,9 +289,8 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(row, 1)
 
         values_mv = record.signal[:, channel]
-        curve = plot.plot(time_s, values_mv, pen=pg.mkPen(TRACE_COLOR, width=1), connect="finite")
-        curve.setDownsampling(auto=True, method="peak")
-        curve.setClipToView(True)
+        # The data comes from _update_lead_traces, which follows the view.
+        curve = plot.plot(pen=pg.mkPen(TRACE_COLOR, width=1), connect="finite")
         plot.setYRange(*robust_y_range(values_mv), padding=0.0)
         return plot, curve
 

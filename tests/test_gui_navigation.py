@@ -45,12 +45,26 @@ def test_every_ecg_lead_is_stacked(window):
         assert plot.getViewBox().linkedView(0) is lead_column.strip_plot.getViewBox()
 
 
-def test_curve_display_options(window):
-    for curve in window.lead_column.lead_curves:
-        assert curve.opts["autoDownsample"]
-        assert curve.opts["downsampleMethod"] == "peak"
-        assert curve.opts["clipToView"]
+def test_curves_hold_only_samples_in_view(qtbot, window):
+    lead_column = window.lead_column
+    record = lead_column.record
+    lead_column.set_x_range(1.0, 2.0)
+    for curve, channel in zip(lead_column.lead_curves, record.ecg_channels):
+        time_s, values_mv = curve.getData()
+        first = round(time_s[0] * record.fs)
         assert curve.opts["connect"] == "finite"
+        assert 0.99 <= time_s[0] <= 1.0
+        assert 2.0 <= time_s[-1] < 2.01
+        assert np.array_equal(values_mv, record.signal[first : first + len(values_mv), channel])
+
+    lead_column.show_whole_record()
+    width_px = lead_column.lead_plots[0].getViewBox().width()
+    for curve, channel in zip(lead_column.lead_curves, record.ecg_channels):
+        time_s, values_mv = curve.getData()
+        assert len(values_mv) <= 2 * width_px + 4
+        assert time_s[-1] >= record.duration_s - 2 * record.duration_s / width_px
+        assert np.nanmax(values_mv) == np.nanmax(record.signal[:, channel])
+        assert np.nanmin(values_mv) == np.nanmin(record.signal[:, channel])
 
 
 def test_arrow_keys_scroll(qtbot, window):
