@@ -11,7 +11,10 @@ samples per lead, with their beat annotations. Never commit its 94 MB.
 
 `load` times `load_record`. `gui` opens the record in the main window
 offscreen, times scrolling by one page 50 times, waits for classification and
-prints the process's peak resident memory (VmHWM from /proc/self/status).
+prints the process's peak resident memory (VmHWM from /proc/self/status). It
+also prints the maximum time the GUI thread did not serve its event loop while
+the record opened and while it was classified: the largest gap between the
+timeouts of a 10 ms QTimer.
 """
 
 from __future__ import annotations
@@ -31,6 +34,28 @@ def peak_resident_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+class EventLoopGaps:
+    """Timestamps of a 10 ms QTimer's timeouts, which show how long the GUI thread was busy."""
+
+    def __init__(self) -> None:
+        from PySide6 import QtCore
+
+        self.stamps: list[float] = []
+        self.timer = QtCore.QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(lambda: self.stamps.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.stamps = [time.perf_counter()]
+        self.timer.start()
+
+    def stop(self) -> str:
+        self.timer.stop()
+        self.stamps.append(time.perf_counter())
+        gaps_ms = 1000 * np.diff(self.stamps)
+        return f"maximum event-loop gap {gaps_ms.max():.0f} ms, {int((gaps_ms > 100).sum())} gaps over 100 ms"
 
 
 def write_long_record(out_dir: Path) -> Path:
@@ -100,11 +125,20 @@ def measure_gui(path: Path) -> None:
         lambda worker: worker.progress.connect(lambda done, total: progress.append(time.perf_counter()))
     )
 
+    outcomes: list[str] = []
+    window.record_opened.connect(lambda record: outcomes.append("opened"))
+    window.record_open_failed.connect(outcomes.append)
+    gaps = EventLoopGaps()
+    gaps.start()
     started = time.perf_counter()
-    opened = window.open_record(path)
+    window.open_record(path)
+    while not outcomes:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        time.sleep(0.001)
+    shown_s = time.perf_counter() - started
     app.processEvents()
-    print(f"open_record until the window shows the record: {time.perf_counter() - started:.2f} s "
-          f"(opened: {opened}), peak RSS so far {peak_resident_mib():.0f} MiB")
+    print(f"open_record until the window shows the record: {shown_s:.2f} s ({outcomes[0]}), "
+          f"{gaps.stop()}, peak RSS so far {peak_resident_mib():.0f} MiB")
 
     frame_times = []
     for _ in range(50):
@@ -119,11 +153,12 @@ def measure_gui(path: Path) -> None:
           f"max {frame_ms.max():.0f} ms, peak RSS so far {peak_resident_mib():.0f} MiB")
 
     classify_started = time.perf_counter()
+    gaps.start()
     while not ended:
-        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 100)
-        time.sleep(0.01)
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        time.sleep(0.001)
     print(f"classification {ended[0]} after {time.perf_counter() - classify_started:.1f} s more, "
-          f"{len(progress)} progress reports, {len(window.record.beats)} beats")
+          f"{len(progress)} progress reports, {len(window.record.beats)} beats, {gaps.stop()}")
     if window.prediction is not None:
         print(f"state track: {window.prediction.states.shape}, "
               f"{window.prediction.states.nbytes / 2**20:.0f} MiB")
