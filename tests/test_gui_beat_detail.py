@@ -13,6 +13,7 @@ from desktop_app.beat_detail import format_interval_ms, format_probability
 from desktop_app.main_window import MainWindow
 from model.beat_rhythm import beat_rhythm
 from model.records import AAMI_CLASSES
+from conftest import open_record_and_wait
 from test_gui_unclassifiable import write_record_with_gap
 
 CLASSIFY_TIMEOUT_MS = 120_000
@@ -32,10 +33,10 @@ def open_window(qtbot, tmp_path: Path, header_path: Path, wait_for_labels: bool 
     window.resize(1600, 950)
     window.show()
     if not wait_for_labels:
-        assert window.open_record(header_path)
+        assert open_record_and_wait(qtbot, window, header_path)
         return window
     with qtbot.waitSignal(window.classification_finished, timeout=CLASSIFY_TIMEOUT_MS):
-        assert window.open_record(header_path)
+        assert open_record_and_wait(qtbot, window, header_path)
     return window
 
 
