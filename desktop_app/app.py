@@ -20,8 +20,10 @@ CHECK_TIMEOUT_MS = 600_000
 """Longest wait, in ms, of `exit_when_classified` for the record to be classified."""
 
 
-def run_gui(path: str | None = None, exit_when_classified: bool = False) -> int:
+def run_gui(path: str | None = None, annotator: str = "atr", exit_when_classified: bool = False) -> int:
     """Show the main window, open `path` (or the synthetic demo record) and run the event loop.
+
+    The reference beats of `path` are read from its `annotator` annotation file.
 
     Returns the application's exit code. JAX loads later, in the classification
     worker, so the window appears first. With `exit_when_classified`, the
@@ -42,7 +44,7 @@ def run_gui(path: str | None = None, exit_when_classified: bool = False) -> int:
         _quit_when_classified(app, window)
     window.show()
     if path:
-        QtCore.QTimer.singleShot(0, lambda: window.open_record(path))
+        QtCore.QTimer.singleShot(0, lambda: window.open_record(path, annotator=annotator))
     else:
         QtCore.QTimer.singleShot(0, window.open_demo_record)
     return app.exec()

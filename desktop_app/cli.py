@@ -82,6 +82,13 @@ def build_gui_parser() -> argparse.ArgumentParser:
         help="a WFDB record's .hea file (or the record path without extension)",
     )
     parser.add_argument(
+        "--annotator",
+        default="atr",
+        metavar="EXT",
+        help="extension of the reference beat annotations beside the record (default: atr); "
+        "without that file, beats come from a QRS detector",
+    )
+    parser.add_argument(
         "--exit-when-classified",
         action="store_true",
         help="quit once the record is classified, printing the outcome; the exit code is 0 only when "
@@ -99,7 +106,7 @@ def gui_main(arguments: Sequence[str]) -> int:
 
     from desktop_app.app import run_gui
 
-    return int(run_gui(options.path, exit_when_classified=options.exit_when_classified))
+    return int(run_gui(options.path, annotator=options.annotator, exit_when_classified=options.exit_when_classified))
 
 
 def build_classify_parser() -> argparse.ArgumentParser:

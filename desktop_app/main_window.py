@@ -28,7 +28,14 @@ from desktop_app.paper_scale import PIXELS_PER_MM_SETTING, CalibrationDialog, sc
 from desktop_app.recent_files import RecentFiles
 from desktop_app.review_controller import ReviewController
 from desktop_app.shortcuts_dialog import show_shortcuts_dialog
-from model.records import EcgRecord, RecordError, load_record, with_model_channel
+from model.records import (
+    DEFAULT_ANNOTATOR,
+    EcgRecord,
+    RecordError,
+    annotation_extensions,
+    load_record,
+    with_model_channel,
+)
 
 # NOTE: the record loader imports these lazily. They are imported here, in the GUI thread,
 # because with PySide6 6.11 a module imported in a worker thread now and then crashed the
@@ -125,15 +132,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # Opening records
 
-    def open_record(self, path: str | Path, is_demo: bool = False) -> None:
+    def open_record(self, path: str | Path, is_demo: bool = False, annotator: str = DEFAULT_ANNOTATOR) -> None:
         """Start loading the record at `path` off the GUI thread, then show and classify it.
 
+        Reference beats come from the annotation file with extension `annotator`.
         The record shown before stays on screen until the new one has loaded, and
         stays when loading fails: then `show_error` names the file and
         `record_open_failed` is emitted. A later open request drops this one.
         """
         path = Path(path)
-        self._submit_open(path.name, lambda job: load_record(path), path, is_demo)
+        self._submit_open(path.name, lambda job: load_record(path, annotator), path, is_demo)
 
     def open_demo_record(self) -> None:
         """Generate (or reuse) the synthetic demo record off the GUI thread and open it."""
@@ -193,6 +201,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if is_demo:
             record.is_synthetic = True
         self._show_record(record)
+        self._rebuild_annotator_menu()
         if not record.is_synthetic:
             self.recent_files.add(record.header_path)
             self._rebuild_recent_menu()
@@ -593,6 +602,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.setObjectName("recent_menu")
         self._rebuild_recent_menu()
 
+        self.annotator_menu = file_menu.addMenu("Reference &Annotations")
+        self.annotator_menu.setObjectName("annotator_menu")
+        self.annotator_menu.setToolTip("Read the reference beats from another annotation file beside the record")
+        self._rebuild_annotator_menu()
+
         demo_action = file_menu.addAction("Open &Demo Record (synthetic)")
         demo_action.triggered.connect(self.open_demo_record)
         file_menu.addSeparator()
@@ -639,6 +653,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.help_menu = help_menu
         about_action = help_menu.addAction("&About Liquid ECG")
         about_action.triggered.connect(self._show_about)
+
+    def _rebuild_annotator_menu(self) -> None:
+        """List the annotation files beside the shown record, the one in use checked; choosing one reopens the record."""
+        self.annotator_menu.clear()
+        record = self.record
+        extensions = annotation_extensions(record.header_path) if record is not None else []
+        if record is not None and record.annotator not in extensions:
+            extensions = sorted([*extensions, record.annotator])
+        group = QtGui.QActionGroup(self.annotator_menu)
+        for extension in extensions:
+            action = self.annotator_menu.addAction(f"{record.record_name}.{extension}")
+            action.setData(extension)
+            action.setCheckable(True)
+            action.setChecked(extension == record.annotator)
+            group.addAction(action)
+            action.triggered.connect(
+                lambda checked=False, extension=extension: self.open_record(record.header_path, annotator=extension)
+            )
+        if not extensions:
+            placeholder = self.annotator_menu.addAction("No annotation files beside the record")
+            placeholder.setEnabled(False)
 
     def _rebuild_recent_menu(self) -> None:
         self.recent_menu.clear()

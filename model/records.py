@@ -6,6 +6,7 @@ the network has loaded.
 
 from __future__ import annotations
 
+import glob
 import logging
 import re
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,13 @@ DETECTION_FS = 360.0
 """Rate in Hz at which XQRS runs: the rate of MIT-BIH, on which its default parameters work."""
 
 
+DEFAULT_ANNOTATOR = "atr"
+NOT_ANNOTATION_EXTENSIONS = frozenset(
+    "hea dat mat flac wav edf csv txt json xml pdf png jpg jpeg svg html md zip gz tmp rev".split()
+)
+"""File extensions never offered as beat annotations: signals, documents, and the review's own `.rev`."""
+
+
 @dataclass(frozen=True)
 class Beats:
     """Beat positions and labels of one record."""
@@ -90,6 +98,8 @@ class EcgRecord:
     is_synthetic: bool = False
     notes: list[str] = field(default_factory=list)
     """Problems found while loading that did not stop it, e.g. missing signal files."""
+    annotator: str = DEFAULT_ANNOTATOR
+    """Extension of the annotation file the reference beats were read from (or looked for)."""
 
     @property
     def n_samples(self) -> int:
@@ -105,7 +115,22 @@ class EcgRecord:
         return self.signal[:, self.model_channel]
 
 
-def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
+def annotation_extensions(header_path: Path) -> list[str]:
+    """Return, sorted, the extensions of the files beside a record that may be beat annotations.
+
+    Signal files, the review's own files and common non-WFDB files are left out;
+    whether a listed file parses is only known when it is read.
+    """
+    header_path = Path(header_path)
+    extensions = []
+    for path in header_path.parent.glob(f"{glob.escape(header_path.stem)}.*"):
+        extension = path.name[len(header_path.stem) + 1 :]
+        if extension and "." not in extension and extension.lower() not in NOT_ANNOTATION_EXTENSIONS:
+            extensions.append(extension)
+    return sorted(extensions)
+
+
+def load_record(path: str | Path, annotator: str = DEFAULT_ANNOTATOR) -> EcgRecord:
     """Read a WFDB record, pick its ECG leads and read or detect its beats.
 
     Raises RecordError with the file name when the record cannot be read or has
@@ -128,12 +153,14 @@ def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
         )
 
     model_channel = choose_model_channel(sig_name, ecg_channels)
+    notes = []
     beats = read_beats(header_path, annotator, data.fs, data.frame_fs)
     if beats is None:
         beats = detect_beats(signal[:, model_channel], data.fs)
+        if annotator != DEFAULT_ANNOTATOR:
+            notes.append(f"no {header_path.stem}.{annotator} annotation file, so the beats were detected")
     beats = beats_inside(beats, signal.shape[0], header_path)
 
-    notes = []
     if data.missing_signals:
         notes.append(f"signal files missing for {', '.join(data.missing_signals)}; those signals are not shown")
     return EcgRecord(
@@ -149,6 +176,7 @@ def load_record(path: str | Path, annotator: str = "atr") -> EcgRecord:
         comments=data.comments,
         is_synthetic=any("synthetic" in comment.lower() for comment in data.comments),
         notes=notes,
+        annotator=annotator,
     )
 
 
