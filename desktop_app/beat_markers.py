@@ -39,6 +39,10 @@ MODEL_ROW_Y = 1.5
 REFERENCE_ROW_Y = 0.5
 STRIP_Y_RANGE = (0.0, 2.0)
 LETTER_SIZE_PX = 13
+COMPACT_SIZE_PX = 7
+"""Size of the dot that replaces a letter when beats are too close on screen for letters."""
+MIN_LETTER_SPACING_PX = 15.0
+"""Typical beat spacing on screen below which letters would touch, so dots are drawn instead."""
 
 
 class BeatMarkerLayer(QtCore.QObject):
@@ -57,6 +61,9 @@ class BeatMarkerLayer(QtCore.QObject):
         self.predicted_items: dict[str, pg.ScatterPlotItem] = {}
         self.disagreement_bands: list[BeatBandItem] = []
         self.disagreement_mask = np.zeros(0, dtype=bool)
+        self.compact = False
+        """True while beats are drawn as coloured dots because letters would overlap."""
+        self._typical_rr_s = np.inf
 
     def attach(
         self,
@@ -79,11 +86,44 @@ class BeatMarkerLayer(QtCore.QObject):
         self.predicted_items = {}
         self.disagreement_bands = []
         self.disagreement_mask = np.zeros(len(record.beats), dtype=bool)
+        self.compact = False
+        intervals_s = np.diff(self.beat_times_s)
+        self._typical_rr_s = float(np.median(intervals_s)) if intervals_s.size else np.inf
 
         if record.beats.source == "reference":
             self.reference_items = self._add_class_rows(record.beats.aami, REFERENCE_ROW_Y)
         else:
             self.reference_items = {"detected": self._add_detected_row()}
+        strip_plot.getViewBox().sigXRangeChanged.connect(self.update_letter_density)
+        strip_plot.getViewBox().sigResized.connect(self.update_letter_density)
+        self.update_letter_density()
+
+    def update_letter_density(self, *args: object) -> None:
+        """Draw letters when the typical beat spacing on screen leaves room for them, else coloured dots."""
+        if self.strip_plot is None:
+            return
+        view_box = self.strip_plot.getViewBox()
+        start_s, end_s = view_box.viewRange()[0]
+        if end_s <= start_s or view_box.width() <= 0:
+            return
+        spacing_px = self._typical_rr_s * view_box.width() / (end_s - start_s)
+        compact = spacing_px < MIN_LETTER_SPACING_PX
+        if compact == self.compact:
+            return
+        self.compact = compact
+        for items in (self.reference_items, self.predicted_items):
+            for letter, item in items.items():
+                self._set_letter_style(item, letter)
+
+    def _set_letter_style(self, item: pg.ScatterPlotItem, letter: str) -> None:
+        if letter == "detected":
+            return
+        if self.compact:
+            item.setSymbol("o")
+            item.setSize(COMPACT_SIZE_PX)
+        else:
+            item.setSymbol(letter_symbol(letter))
+            item.setSize(LETTER_SIZE_PX)
 
     def set_prediction(self, prediction: RecordPrediction) -> None:
         """Draw the model's class for every beat and mark disagreements with the reference."""
@@ -99,6 +139,8 @@ class BeatMarkerLayer(QtCore.QObject):
         self.predicted_items[UNCLASSIFIED_LETTER] = self._add_letters(
             unclassified_times_s, MODEL_ROW_Y, UNCLASSIFIED_LETTER, UNCLASSIFIED_COLOR, "unclassified"
         )
+        for letter, item in self.predicted_items.items():
+            self._set_letter_style(item, letter)
 
         if self.record.beats.source != "reference":
             return
