@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 OVERVIEW_HEIGHT_PX = 50
-TREND_COLOR = "#374151"
+TREND_COLOR = "#1f2937"
+INSTANT_COLOR = "#c7ccd4"
+"""Beat-to-beat rate, drawn faintly behind the smoothed trend so ectopic beats still show as spikes."""
+SMOOTHING_BEATS = 9
 REGION_BRUSH = (47, 109, 181, 50)
 REGION_PEN = "#2f6db5"
 PLAUSIBLE_BPM = (20.0, 300.0)
@@ -32,6 +36,23 @@ def heart_rate_trend(beat_sample: np.ndarray, fs: float) -> tuple[np.ndarray, np
         bpm = 60.0 / rr_s
     bpm[(bpm < PLAUSIBLE_BPM[0]) | (bpm > PLAUSIBLE_BPM[1])] = np.nan
     return beat_sample[1:] / fs, bpm
+
+
+def smoothed_heart_rate(bpm: np.ndarray, window_beats: int = SMOOTHING_BEATS) -> np.ndarray:
+    """Return the running median of `bpm` over `window_beats` centred beats, ignoring gaps (NaN).
+
+    A median keeps a premature beat and its compensatory pause from pulling the
+    trend; a window with no valid rate stays NaN.
+    """
+    bpm = np.asarray(bpm, dtype=np.float64)
+    if bpm.size == 0:
+        return bpm.copy()
+    half = window_beats // 2
+    padded = np.pad(bpm, half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as intended
+        return np.nanmedian(windows, axis=1)
 
 
 def nice_bpm_ticks(low: float, high: float) -> list[tuple[float, str]]:
@@ -65,8 +86,15 @@ class OverviewStrip(QtCore.QObject):
         plot.setXRange(0.0, record.duration_s, padding=0.0)
 
         time_s, bpm = heart_rate_trend(record.beats.sample, record.fs)
-        self.trend = plot.plot(time_s, bpm, pen=pg.mkPen(TREND_COLOR, width=1), connect="finite")
+        self.instant = plot.plot(time_s, bpm, pen=pg.mkPen(INSTANT_COLOR, width=1), connect="finite")
+        self.instant.setObjectName("heart_rate_beat_to_beat")
+        self.trend = plot.plot(
+            time_s, smoothed_heart_rate(bpm), pen=pg.mkPen(TREND_COLOR, width=1.5), connect="finite"
+        )
         self.trend.setObjectName("heart_rate_trend")
+        for curve in (self.instant, self.trend):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
         finite = bpm[np.isfinite(bpm)]
         low, high = (40.0, 120.0) if finite.size == 0 else np.percentile(finite, [0.5, 99.5])
         low, high = float(low) - 5.0, float(high) + 5.0

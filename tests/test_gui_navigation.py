@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore
 
+from desktop_app.overview_strip import smoothed_heart_rate
 from desktop_app.main_window import MainWindow
 
 CLASSIFY_TIMEOUT_MS = 120_000
@@ -136,11 +137,25 @@ def test_overview_region_tracks_view(qtbot, window):
 
 
 def test_overview_shows_heart_rate(window):
-    trend_time_s, trend_bpm = window.lead_column.overview.trend.getData()
+    overview = window.lead_column.overview
+    trend_time_s, trend_bpm = overview.trend.xData, overview.trend.yData
     beats = window.record.beats
 
     assert len(trend_time_s) == len(beats) - 1
     assert 60 <= np.nanmedian(trend_bpm) <= 90
+    # The smoothed trend moves less from beat to beat than the beat-to-beat rate behind it.
+    instant_bpm = overview.instant.yData
+    assert np.nanstd(np.diff(trend_bpm)) < 0.5 * np.nanstd(np.diff(instant_bpm))
+
+
+def test_smoothed_rate_ignores_one_premature_beat():
+    bpm = np.full(30, 60.0)
+    bpm[10], bpm[11] = 100.0, 40.0  # a premature beat and its compensatory pause
+    bpm[20:23] = np.nan
+    smoothed = smoothed_heart_rate(bpm, window_beats=9)
+    assert smoothed.shape == bpm.shape
+    assert np.all(smoothed == 60.0)
+    assert np.all(np.isnan(smoothed_heart_rate(np.full(5, np.nan))))
 
 
 def test_hover_reads_time_and_value(qtbot, window):
