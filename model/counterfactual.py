@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from model.inference import predict_beats
+from model.inference import place_beat_states, predict_beats
 from model.preprocess import BeatInputs, prepare_beats
 from model.records import AAMI_CLASSES, AAMI_TO_SYMBOL, EcgRecord
 
@@ -381,6 +381,80 @@ def _apply(edit: Edit, state: _State, record: EcgRecord) -> _State:
         beat_id = np.delete(beat_id, edit.beat)
 
     return _State(signal=signal, beat_sample=beat_sample, beat_id=beat_id)
+
+
+MAX_STATE_CHANGE_BEATS = 64
+"""Beats whose states `state_change` computes at most, nearest the first requested beat first."""
+
+
+@dataclass
+class StateChange:
+    """Neuron states of the original and the edited signal over a stretch of the record.
+
+    Each column is one model-rate sample and takes the state of the beat whose
+    R peak is nearest, as in the record's state track. Columns that no beat
+    window covers in one of the two signals are NaN.
+    """
+
+    state_sample: np.ndarray
+    """int64 (n_columns,): record sample of each column, at the record's fs."""
+    original: np.ndarray
+    """float32 (n_columns, n_neurons): states for the original signal."""
+    edited: np.ndarray
+    """float32 (n_columns, n_neurons): states for the edited signal."""
+
+    @property
+    def difference(self) -> np.ndarray:
+        """float32 (n_columns, n_neurons): edited minus original."""
+        return self.edited - self.original
+
+
+def state_change(session: EditSession, beats: np.ndarray) -> StateChange | None:
+    """Compute the neuron states around `beats` (current indices) for the original and the edited signal.
+
+    The stretch runs from the first to the last of these beats' input windows.
+    Both signals are classified again over it, with the beats each signal has
+    there, so a moved or deleted beat shows as the change it causes. Returns
+    None when `beats` is empty.
+    """
+    beats = np.unique(np.asarray(beats, dtype=np.int64))
+    if beats.size == 0:
+        return None
+    beats = beats[:MAX_STATE_CHANGE_BEATS]
+    window = session.classifier.input_config.window_length
+    span_start = int(session.inputs.window_start[beats[0]])
+    span_stop = int(session.inputs.window_start[beats[-1]]) + window
+
+    original = _span_states(session, session.original_inputs, span_start, span_stop)
+    edited = _span_states(session, session.inputs, span_start, span_stop)
+    columns = np.arange(span_start, span_stop)
+    state_sample = np.round(columns * (session.record.fs / session.classifier.input_config.model_fs))
+    return StateChange(state_sample=state_sample.astype(np.int64), original=original, edited=edited)
+
+
+def _span_states(session: EditSession, inputs: BeatInputs, span_start: int, span_stop: int) -> np.ndarray:
+    """Return the stitched states (span_stop - span_start, n_neurons) of the beats whose windows overlap the span."""
+    config = session.classifier.input_config
+    overlapping = (inputs.window_start + config.window_length > span_start) & (inputs.window_start < span_stop)
+    indices = np.flatnonzero(overlapping)
+    _, beat_states = predict_beats(
+        session.classifier, _subset(inputs, indices), batch_size=_batch_size(len(indices))
+    )
+
+    n_neurons = beat_states.shape[2]
+    track = np.full((span_stop - span_start, n_neurons), np.nan, dtype=np.float32)
+    if len(indices):
+        # place_beat_states splits overlapping windows at the midpoints between R peaks.
+        place_beat_states(
+            track,
+            beat_states,
+            0,
+            inputs.window_start[indices] - span_start,
+            config.samples_before,
+            span_stop - span_start,
+            step=1,
+        )
+    return track
 
 
 def save_counterfactual(session: EditSession, folder: Path, record_name: str | None = None) -> Path:

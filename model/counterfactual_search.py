@@ -13,6 +13,7 @@ network) then labels the beat c.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import equinox as eqx
@@ -37,6 +38,8 @@ class SearchResult:
     max_change_mv: float
     iterations: int
     message: str
+    cancelled: bool = False
+    """True when `should_cancel` stopped the search; the session is then unchanged."""
 
 
 @eqx.filter_jit
@@ -70,10 +73,13 @@ def search_counterfactual(
     distance_weight: float = 1.0,
     roughness_weight: float = 10.0,
     learning_rate: float = 0.05,
+    should_cancel: Callable[[], bool] | None = None,
 ) -> SearchResult:
     """Search for the smallest change to [start, stop) (record samples) that makes `beat` the target class.
 
     `bound` limits the change per sample in units of the record's QRS amplitude.
+    `should_cancel()` is polled before every gradient step, and when it returns
+    True the search stops without changing the session.
     """
     record = session.record
     channel = record.model_channel if channel is None else channel
@@ -107,6 +113,8 @@ def search_counterfactual(
     # perturbation. When the full pipeline still disagrees, the search goes on to a wider margin.
     for margin in SEARCH_MARGINS:
         while iterations < max_iterations:
+            if should_cancel is not None and should_cancel():
+                return SearchResult(False, None, None, 0.0, 0.0, iterations, "search cancelled", cancelled=True)
             iterations += 1
             delta, optimizer_state, probabilities = _step(
                 session.classifier, delta, optimizer_state, optimizer, *arguments

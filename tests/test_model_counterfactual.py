@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.counterfactual import Edit, EditError, EditSession, save_counterfactual
+from model.counterfactual import Edit, EditError, EditSession, save_counterfactual, state_change
 from model.counterfactual_search import search_counterfactual
 from model.inference import load_classifier
 from model.records import AAMI_CLASSES, load_record
@@ -146,3 +146,36 @@ def test_search_turns_v_beat_normal(session):
     assert 0.0 < outcome.max_change_mv < 2.0 * 3
     session.undo()
     assert session.predicted()[beat] == V
+
+
+def test_state_change_is_local(session):
+    record = session.record
+    beat = rhythm_normal_v_beat(session)
+    sample = int(record.beats.sample[beat])
+    assert state_change(session, np.array([], dtype=np.int64)) is None
+
+    unchanged = state_change(session, np.array([beat]))
+    assert np.array_equal(unchanged.original, unchanged.edited, equal_nan=True)
+
+    result = session.apply(Edit("scale", sample - 40, sample + 60, record.model_channel, value=0.3))
+    change = state_change(session, result.beats)
+
+    assert change.state_sample.min() < sample < change.state_sample.max()
+    assert change.original.shape == change.edited.shape
+    assert change.original.shape[1] == len(session.classifier.wiring.neuron_names())
+    difference = np.abs(change.difference)
+    assert np.nanmax(difference) > 0.05
+    at_edit = np.abs(change.state_sample - sample) < 0.2 * record.fs
+    assert np.nanmax(difference[at_edit]) > 0.05
+
+
+def test_search_cancel_leaves_session_unchanged(session):
+    record = session.record
+    beat = rhythm_normal_v_beat(session)
+    sample = int(record.beats.sample[beat])
+
+    outcome = search_counterfactual(session, beat, N, sample - 54, sample + 90, should_cancel=lambda: True)
+
+    assert outcome.cancelled
+    assert not outcome.found
+    assert session.edits == []
