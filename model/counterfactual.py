@@ -384,7 +384,7 @@ def _apply(edit: Edit, state: _State, record: EcgRecord) -> _State:
 
 
 MAX_STATE_CHANGE_BEATS = 64
-"""Beats whose states `state_change` computes at most, nearest the first requested beat first."""
+"""Maximum number of beats in one `state_change`. Beyond it, only the first in record order are kept."""
 
 
 @dataclass

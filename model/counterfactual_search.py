@@ -39,7 +39,7 @@ class SearchResult:
     iterations: int
     message: str
     cancelled: bool = False
-    """True when `should_cancel` stopped the search; the session is then unchanged."""
+    """True when `should_cancel` stopped the search. The session is then unchanged."""
 
 
 @eqx.filter_jit
