@@ -18,6 +18,7 @@ from desktop_app.about import about_html
 from desktop_app.beat_detail_controller import BeatDetailController
 from desktop_app.calipers import Calipers, format_interval
 from desktop_app.classify_worker import ClassificationRun, ClassificationWorker
+from desktop_app.counterfactual_controller import CounterfactualController
 from desktop_app.gui_gc import collect_garbage_in_gui_thread
 from desktop_app.heatmap_view import NeuronHeatmap
 from desktop_app.wiring_view import WiringView
@@ -128,6 +129,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.review_controller = ReviewController(self)
         self.beat_detail_controller = BeatDetailController(self)
         self.view_menu.addAction(self.beat_detail_controller.dock.toggleViewAction())
+        self.counterfactual_controller = CounterfactualController(self)
         self.help_menu.addAction("&Keyboard Shortcuts", lambda: show_shortcuts_dialog(self))
 
     # Opening records
@@ -724,6 +726,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not run.wait(THREAD_STOP_TIMEOUT_MS):
                 logger.warning("The classification thread did not stop within %d ms", THREAD_STOP_TIMEOUT_MS)
         self._forget_retired_runs()
+        self.counterfactual_controller.cancel_search()
         self.model_jobs.shutdown(THREAD_STOP_TIMEOUT_MS / 1000)
         super().closeEvent(event)
 

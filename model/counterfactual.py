@@ -163,6 +163,15 @@ class EditSession:
             result = self.undo()
         return result or self._recompute(self.probabilities)
 
+    def warm_up(self) -> None:
+        """Compile the network for the batch sizes that edits use, so the first edit is as quick as later ones.
+
+        Each size takes a second or more to trace and compile on a 2-core CPU.
+        """
+        beats = np.arange(min(len(self.state.beat_sample), 1))
+        for size in _BATCH_SIZES[:-1]:
+            predict_beats(self.classifier, _subset(self.original_inputs, beats), batch_size=size)
+
     @property
     def signal(self) -> np.ndarray:
         """float32 (n_samples, n_signals): the edited signal."""
@@ -238,12 +247,15 @@ class EditSession:
         )
 
 
+_BATCH_SIZES = (8, 32, 256)
+"""Small re-classifications are padded to these sizes, so each size compiles once."""
+
+
 def _batch_size(n_beats: int) -> int:
-    """Pad small re-classifications to a few fixed sizes, so each size compiles once."""
-    for size in (8, 32, 256):
+    for size in _BATCH_SIZES:
         if n_beats <= size:
             return size
-    return 256
+    return _BATCH_SIZES[-1]
 
 
 def _subset(inputs: BeatInputs, beats: np.ndarray) -> BeatInputs:
