@@ -6,7 +6,7 @@ undo, redo, reset, search and save runs as a job on the window's
 touches. A job returns a `SessionSnapshot`, which the GUI thread draws: the
 edited stretches of the lead in pink over the original in thin grey, the
 model row of the beat strip with the labels of the edited signal, a banner
-that says the signal is not the recorded one, and the beats whose
+stating that the signal is not the recorded one, and the beats whose
 probabilities changed. The record's files are never written.
 """
 
@@ -384,8 +384,8 @@ class CounterfactualController(QtCore.QObject):
 
     def _update_freehand(self) -> None:
         """Lay the freehand capture over the chosen lead while the freehand tool is chosen."""
-        wanted = self.dock.isVisible() and self.panel.tool() == "freehand" and self.record is not None
-        plot = self._lead_plot(self.panel.lead()) if wanted else None
+        active = self.dock.isVisible() and self.panel.tool() == "freehand" and self.record is not None
+        plot = self._lead_plot(self.panel.lead()) if active else None
         if self.freehand is not None and (plot is None or self.freehand.plot is not plot):
             self.freehand.remove()
             self.freehand = None
@@ -403,7 +403,7 @@ class CounterfactualController(QtCore.QObject):
         self.submit_edit(request)
 
     def current_request(self) -> EditRequest | None:
-        """Build the edit that the panel's tool, value and the region describe; None when the region is empty."""
+        """Build the edit that the panel's tool, value and the region describe, or return None for an empty region."""
         start, stop = self.region_samples()
         if stop - start < 2:
             self.panel.set_status("The region is empty: drag its edges apart on the lead.")
@@ -489,7 +489,7 @@ class CounterfactualController(QtCore.QObject):
             self._update_actions()
 
     def _show_edit_error(self, message: str) -> None:
-        # Job errors read "EditError: <reason>"; the reason alone is what the user needs.
+        # Job errors read "EditError: <reason>", and the user needs only the reason.
         reason = message.split(": ", 1)[1] if message.startswith("EditError: ") else message
         text = f"The edit was not applied: {reason}"
         self.panel.set_status(text)
@@ -581,7 +581,7 @@ class CounterfactualController(QtCore.QObject):
         if count == 0:
             status = "No edits: the leads show the recorded signal."
         else:
-            status = f"{count} edit{'s' if count != 1 else ''}; {len(record_beats)} beats changed."
+            status = f"{count} edit{'s' if count != 1 else ''}, {len(record_beats)} beats changed."
         if snapshot.elapsed_s is not None:
             status += f" Last step classified {snapshot.reclassified_count} beats again in {1000 * snapshot.elapsed_s:.0f} ms."
         self.panel.set_status(status)
@@ -589,7 +589,7 @@ class CounterfactualController(QtCore.QObject):
         if count:
             self.banner.setText(
                 f"Counterfactual: {count} edit{'s' if count != 1 else ''} — not the recorded signal. "
-                "The model row shows the labels of the edited signal; the Beats table keeps the recorded ones."
+                "The model row shows the labels of the edited signal, the Beats table those of the recording."
             )
         self.banner.setVisible(bool(count))
 
@@ -613,10 +613,10 @@ class CounterfactualController(QtCore.QObject):
             return []
         labels = []
         for description, (channel, start, stop) in zip(snapshot.edit_descriptions, snapshot.edit_regions):
-            what = description.split(" on signal ")[0]
+            change = description.split(" on signal ")[0]
             fs = self.record.fs
             labels.append(
-                f"{what} on {self.record.sig_name[channel]}, "
+                f"{change} on {self.record.sig_name[channel]}, "
                 f"{format_clock_time(start / fs, 3)} – {format_clock_time(stop / fs, 3)}"
             )
         return labels

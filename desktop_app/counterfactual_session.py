@@ -1,4 +1,4 @@
-"""The counterfactual edit session of the shown record, as the model job thread sees it.
+"""The counterfactual edit session of the shown record, kept for the model job thread.
 
 `EditSessionHolder` owns one `model.counterfactual.EditSession`. Its methods
 run only inside `ModelJobRunner` jobs, one at a time, and return
