@@ -25,7 +25,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y
 from desktop_app.counterfactual_panel import EDITED_COLOR, ORIGINAL_COLOR, CounterfactualPanel
-from desktop_app.counterfactual_session import EditRequest, EditSessionHolder, SearchReport, SessionSnapshot
+from desktop_app.counterfactual_session import (
+    EditRequest,
+    EditSessionHolder,
+    EditSummary,
+    SearchReport,
+    SessionSnapshot,
+)
 from desktop_app.freehand import FreehandCapture, stroke_to_samples
 from desktop_app.state_change_overlay import StateChangeOverlay
 from desktop_app.time_axis import format_clock_time
@@ -81,6 +87,7 @@ class CounterfactualController(QtCore.QObject):
         self._noise_seed = 0
         self._paste_source: int | None = None
         self._last_selected_beat: int | None = None
+        self._sized = False
         self._search_target = 0
         self._search_beat = 0
 
@@ -289,6 +296,11 @@ class CounterfactualController(QtCore.QObject):
         self._update_freehand()
         if not visible or self.record is None:
             return
+        review_dock = getattr(getattr(self.window, "review_controller", None), "dock", None)
+        if review_dock is not None and not self._sized:
+            # The editor needs more height than the beat table while it is open.
+            self.window.resizeDocks([review_dock, self.dock], [2, 3], QtCore.Qt.Orientation.Vertical)
+            self._sized = True
         if self._selected_beat() is not None:
             self.place_region_at_selected_beat()
         if self.snapshot is None and not self.is_busy():
@@ -581,7 +593,8 @@ class CounterfactualController(QtCore.QObject):
         if count == 0:
             status = "No edits: the leads show the recorded signal."
         else:
-            status = f"{count} edit{'s' if count != 1 else ''}, {len(record_beats)} beats changed."
+            changed = len(record_beats)
+            status = f"{count} edit{'s' if count != 1 else ''}, {changed} beat{'s' if changed != 1 else ''} changed."
         if snapshot.elapsed_s is not None:
             status += f" Last step classified {snapshot.reclassified_count} beats again in {1000 * snapshot.elapsed_s:.0f} ms."
         self.panel.set_status(status)
@@ -608,18 +621,15 @@ class CounterfactualController(QtCore.QObject):
             self.panel.save_button.setEnabled(edits > 0)
 
     def _edit_labels(self, snapshot: SessionSnapshot | None) -> list[str]:
-        """Return each edit's description with its lead name and clock times in place of signal and sample numbers."""
+        """Return each edit as the panel lists it: the change, the lead and the clock times."""
         if snapshot is None:
             return []
-        labels = []
-        for description, (channel, start, stop) in zip(snapshot.edit_descriptions, snapshot.edit_regions):
-            change = description.split(" on signal ")[0]
-            fs = self.record.fs
-            labels.append(
-                f"{change} on {self.record.sig_name[channel]}, "
-                f"{format_clock_time(start / fs, 3)} – {format_clock_time(stop / fs, 3)}"
-            )
-        return labels
+        fs = self.record.fs
+        return [
+            f"{describe_change(summary, fs)} on {self.record.sig_name[summary.channel]}, "
+            f"{format_clock_time(summary.start / fs, 3)} – {format_clock_time(summary.stop / fs, 3)}"
+            for summary in snapshot.edit_summaries
+        ]
 
     # Neuron-state change
 
@@ -763,6 +773,26 @@ class CounterfactualController(QtCore.QObject):
         box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.saved_box = box
+
+
+def describe_change(summary: EditSummary, fs: float) -> str:
+    """Describe what an edit changed, with beats numbered from 1 as in the beat tables."""
+    milliseconds = 1000 * summary.value / fs
+    descriptions = {
+        "scale": f"Scale ×{summary.value:g}",
+        "invert": "Invert",
+        "baseline": f"Shift baseline {summary.value:+g} mV",
+        "flatten": "Flatten",
+        "smooth": f"Smooth over {milliseconds:.0f} ms",
+        "noise": f"Add noise, SD {summary.value:g} mV",
+        "stretch": f"Stretch ×{summary.value:g}",
+        "paste": f"Paste the shape of beat {summary.beat + 1}",
+        "freehand": "Redraw freehand",
+        "perturb": f"Search result, largest change {summary.max_change_mv:.2f} mV",
+        "move_beat": f"Move beat {summary.beat + 1} by {milliseconds:+.0f} ms",
+        "delete_beat": f"Delete beat {summary.beat + 1}",
+    }
+    return descriptions.get(summary.kind, summary.kind)
 
 
 def counterfactual_prediction(prediction: RecordPrediction, snapshot: SessionSnapshot) -> RecordPrediction:

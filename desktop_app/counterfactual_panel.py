@@ -91,6 +91,7 @@ class CounterfactualPanel(QtWidgets.QWidget):
         layout.addWidget(self._build_edit_group())
         layout.addWidget(self._build_history_row())
         layout.addWidget(self._build_beat_table(), 1)
+        layout.addWidget(self._build_edit_list())
         layout.addWidget(self._build_search_group())
         self.set_tool("scale")
 
@@ -139,6 +140,8 @@ class CounterfactualPanel(QtWidgets.QWidget):
         self.hint_label.setObjectName("counterfactual_hint_label")
         self.hint_label.setWordWrap(True)
         self.hint_label.setStyleSheet("color: #4b5563;")
+        # A wrapped label in a form layout is otherwise squeezed to one line when the dock is short.
+        self.hint_label.setMinimumHeight(2 * self.hint_label.fontMetrics().lineSpacing() + 2)
         form.addRow(self.hint_label)
         return group
 
@@ -166,13 +169,19 @@ class CounterfactualPanel(QtWidgets.QWidget):
         self.status_label.setObjectName("counterfactual_status_label")
         self.status_label.setWordWrap(True)
         layout.addWidget(self.status_label)
+        return row
 
+    def _build_edit_list(self) -> QtWidgets.QWidget:
+        box = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QtWidgets.QLabel("<b>Edits</b>, in the order applied"))
         self.edit_list = QtWidgets.QListWidget()
         self.edit_list.setObjectName("counterfactual_edit_list")
-        self.edit_list.setMaximumHeight(72)
+        self.edit_list.setMaximumHeight(64)
         self.edit_list.setToolTip("The edits applied to the recorded signal, in order.")
         layout.addWidget(self.edit_list)
-        return row
+        return box
 
     def _build_beat_table(self) -> QtWidgets.QWidget:
         box = QtWidgets.QWidget()
@@ -199,6 +208,8 @@ class CounterfactualPanel(QtWidgets.QWidget):
         self.beat_table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.beat_table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.beat_table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.beat_table.setMinimumHeight(150)
+        self.beat_table.verticalHeader().setDefaultSectionSize(22)
         self.beat_table.cellDoubleClicked.connect(self._on_row_double_clicked)
         layout.addWidget(self.beat_table)
         return box
@@ -386,7 +397,8 @@ class CounterfactualPanel(QtWidgets.QWidget):
         self.search_button.setEnabled(not searching)
         self.cancel_search_button.setEnabled(searching)
         if searching:
-            self.search_result_label.setText("Searching… (up to a few seconds)")
+            self.set_search_result("Searching… (up to a few seconds)")
 
     def set_search_result(self, text: str) -> None:
         self.search_result_label.setText(text)
+        self.search_result_label.setVisible(bool(text))

@@ -70,14 +70,29 @@ class ChannelSpan:
     """float32: the edited samples from `start` on, as many as `original_mv`."""
 
 
+@dataclass(frozen=True)
+class EditSummary:
+    """One applied edit, with its beat named by its index among the record's beats."""
+
+    kind: str
+    channel: int
+    start: int
+    stop: int
+    """[start, stop) in samples at the record's fs."""
+    value: float
+    beat: int
+    """Record beat moved, deleted or copied by paste; -1 for other edits."""
+    max_change_mv: float
+    """Largest |edited - original| the edit wrote, in mV (perturb and freehand edits)."""
+
+
 @dataclass
 class SessionSnapshot:
     """Copies of the session's state after a job, for the GUI thread to draw."""
 
     edit_descriptions: list[str]
     """`Edit.describe()` of each edit, in order, as written into a saved record's header."""
-    edit_regions: list[tuple[int, int, int]]
-    """(channel, start, stop) of each edit, in samples at the record's fs."""
+    edit_summaries: list[EditSummary]
     redo_count: int
     spans: list[ChannelSpan]
     beat_sample: np.ndarray
@@ -227,7 +242,7 @@ class EditSessionHolder:
 
         return SessionSnapshot(
             edit_descriptions=[edit.describe() for edit in session.edits],
-            edit_regions=[(edit.channel, edit.start, edit.stop) for edit in session.edits],
+            edit_summaries=self._summaries(session),
             redo_count=len(session.redo_stack),
             spans=self._spans(session),
             beat_sample=session.beat_sample.copy(),
@@ -264,6 +279,38 @@ class EditSessionHolder:
             samples=request.samples,
             seed=request.seed,
         )
+
+    def _summaries(self, session: EditSession) -> list[EditSummary]:
+        """Summarise the edits, following each edit's beat index back to the record's beat list.
+
+        An edit's `beat` indexes the beats as they were when it was applied, so
+        the moves and deletions before it are replayed here.
+        """
+        beat_sample = self.record.beats.sample.copy()
+        beat_id = np.arange(len(beat_sample))
+        summaries = []
+        for edit in session.edits:
+            beat = int(beat_id[edit.beat]) if 0 <= edit.beat < len(beat_id) else -1
+            change = edit.samples if edit.kind == "perturb" else ()
+            summaries.append(
+                EditSummary(
+                    kind=edit.kind,
+                    channel=edit.channel,
+                    start=edit.start,
+                    stop=edit.stop,
+                    value=edit.value,
+                    beat=beat,
+                    max_change_mv=float(np.max(np.abs(change))) if len(change) else 0.0,
+                )
+            )
+            if edit.kind == "move_beat":
+                beat_sample[edit.beat] += int(edit.value)
+                order = np.argsort(beat_sample, kind="stable")
+                beat_sample, beat_id = beat_sample[order], beat_id[order]
+            elif edit.kind == "delete_beat":
+                beat_sample = np.delete(beat_sample, edit.beat)
+                beat_id = np.delete(beat_id, edit.beat)
+        return summaries
 
     def _spans(self, session: EditSession) -> list[ChannelSpan]:
         """Return the merged stretches, per signal, that the current edits wrote to."""
