@@ -530,6 +530,7 @@ class CounterfactualController(QtCore.QObject):
 
     def _draw_signal(self, snapshot: SessionSnapshot) -> None:
         """Draw each edited lead with its edited stretches in pink over the original in thin grey."""
+        # NOTE: the hover readout of the leads still gives the recorded mV inside edited stretches.
         lead_column = self.window.lead_column
         for index, channel in enumerate(self.record.ecg_channels):
             if index >= len(lead_column.lead_curves):
@@ -799,6 +800,8 @@ def counterfactual_prediction(prediction: RecordPrediction, snapshot: SessionSna
     """Return `prediction` with the beats, probabilities and labels of the edited signal.
 
     Beats the recorded prediction left unclassified (invalid samples) stay unclassified.
+    NOTE: after a delete, or a move past a neighbour, the beat strip's hover text
+    and disagreement bands pair these beats with the wrong reference beats.
     """
     classified = np.asarray(prediction.classified)[snapshot.beat_id]
     probabilities = snapshot.probabilities.copy()
