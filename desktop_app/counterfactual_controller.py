@@ -150,7 +150,7 @@ class CounterfactualController(QtCore.QObject):
         self.editor_action.setText("&Counterfactual Editor")
         self.editor_action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
         menu.addAction(self.editor_action)
-        self.search_action = menu.addAction("&Search Smallest Change…")
+        self.search_action = menu.addAction("&Search Smallest Change")
         self.search_action.triggered.connect(self.start_search)
         self.state_change_action = menu.addAction("Show Change in &Neuron States")
         self.state_change_action.setCheckable(True)

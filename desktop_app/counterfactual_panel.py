@@ -224,7 +224,7 @@ class CounterfactualPanel(QtWidgets.QWidget):
         self.target_combo.setObjectName("counterfactual_target_combo")
         for letter in AAMI_CLASSES:
             self.target_combo.addItem(f"make it {letter}", letter)
-        self.search_button = QtWidgets.QPushButton("Search…")
+        self.search_button = QtWidgets.QPushButton("Search")
         self.search_button.setObjectName("counterfactual_search_button")
         self.search_button.setToolTip(
             "Gradient search for the smallest change to the region (on the model lead) that makes the "

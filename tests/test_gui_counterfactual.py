@@ -362,3 +362,26 @@ def test_move_and_delete_beat(qtbot, classified_window):
     assert rows[1200][2] == "deleted"
     assert controller.panel.edit_list.count() == 2
 
+
+
+def test_other_tools_edit_region(qtbot, classified_window):
+    window = classified_window
+    controller = open_editor(qtbot, window)
+    record = window.record
+    channel = record.model_channel
+    select_beat(qtbot, window, 1500)
+    start, stop = controller.region_samples()
+    recorded_mv = record.signal[start:stop, channel]
+
+    for kind, value in (("flatten", None), ("smooth", 40.0), ("noise", 0.2), ("stretch", 1.5), ("paste", 1501 + 1)):
+        snapshot = apply_tool(qtbot, controller, kind, value)
+
+        assert snapshot.edit_descriptions[-1].startswith(kind)
+        span = snapshot.spans[0]
+        assert (span.start, len(span.edited_mv)) == (start, stop - start)
+        assert np.abs(span.edited_mv - recorded_mv).max() > 0.01
+
+        with qtbot.waitSignal(controller.edit_shown, timeout=JOB_TIMEOUT_MS):
+            controller.reset_action.trigger()
+    assert controller.snapshot.edit_count == 0
+    assert controller.panel.edit_list.count() == 0
