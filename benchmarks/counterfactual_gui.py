@@ -58,7 +58,7 @@ def main() -> None:
     wait_until(lambda: classified)
 
     controller = window.counterfactual_controller
-    controller.dock.show()
+    controller.open_editor()
     wait_until(lambda: controller.snapshot is not None)
     controller.panel.set_tool("scale")
     controller.panel.set_value(0.5)

@@ -95,8 +95,12 @@ class CounterfactualController(QtCore.QObject):
         self.dock = QtWidgets.QDockWidget("Counterfactual", window)
         self.dock.setObjectName("counterfactual_dock")
         self.dock.setWidget(self.panel)
-        # Below the beat table (and the wiring tab), so the beats stay in view while editing.
+        # Below the beat table, so the beats stay in view while editing. The beat detail,
+        # when the window has one, shares that place as a tab: both are about the selected beat.
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock, QtCore.Qt.Orientation.Vertical)
+        detail_dock = getattr(getattr(window, "beat_detail_controller", None), "dock", None)
+        if detail_dock is not None:
+            window.tabifyDockWidget(detail_dock, self.dock)
         self.dock.hide()
 
         self.banner = self._build_banner()
@@ -149,6 +153,7 @@ class CounterfactualController(QtCore.QObject):
         self.editor_action = self.dock.toggleViewAction()
         self.editor_action.setText("&Counterfactual Editor")
         self.editor_action.setShortcut(QtGui.QKeySequence("Ctrl+E"))
+        self.editor_action.triggered.connect(lambda checked: self.dock.raise_() if checked else None)
         menu.addAction(self.editor_action)
         self.search_action = menu.addAction("&Search Smallest Change")
         self.search_action.triggered.connect(self.start_search)
@@ -174,6 +179,11 @@ class CounterfactualController(QtCore.QObject):
         panel.search_cancel_requested.connect(self.cancel_search)
         panel.show_state_change_toggled.connect(self._on_state_change_toggled)
         panel.beat_activated.connect(self._on_beat_activated)
+
+    def open_editor(self) -> None:
+        """Show the Counterfactual dock in front of any dock it shares a tab group with."""
+        self.dock.show()
+        self.dock.raise_()
 
     # Record and model
 
@@ -663,7 +673,7 @@ class CounterfactualController(QtCore.QObject):
         """Search, off the GUI thread, for the smallest change that gives the selected beat the chosen class."""
         if self.record is None or self._search_cancel is not None:
             return
-        self.dock.show()
+        self.open_editor()
         beat = self._selected_beat()
         if beat is None:
             self.panel.set_search_result("Select a beat in the Beats table or the waveform first.")

@@ -32,7 +32,7 @@ def window_233(qtbot, tmp_path: Path, mitdb_dir: Path):
 def open_editor(qtbot, window):
     """Show the Counterfactual dock and wait until its edit session is ready."""
     controller = window.counterfactual_controller
-    controller.dock.show()
+    controller.open_editor()
     qtbot.waitUntil(lambda: controller.snapshot is not None, timeout=JOB_TIMEOUT_MS)
     return controller
 
