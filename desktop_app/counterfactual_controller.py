@@ -543,25 +543,19 @@ class CounterfactualController(QtCore.QObject):
         # NOTE: the hover readout of the leads still gives the recorded mV inside edited stretches.
         lead_column = self.window.lead_column
         for index, channel in enumerate(self.record.ecg_channels):
-            if index >= len(lead_column.lead_curves):
+            if index >= len(lead_column.lead_plots):
                 break
             spans = [span for span in snapshot.spans if span.channel == channel]
-            curve = lead_column.lead_curves[index]
-            recorded_mv = self.record.signal[:, channel]
             if not spans:
                 if channel in self.overlay_curves:
-                    curve.setData(curve.xData, recorded_mv)
+                    lead_column.set_trace_gaps(channel, [])
                     for item in self.overlay_curves.pop(channel):
                         lead_column.lead_plots[index].removeItem(item)
                 continue
 
             # The lead's own curve leaves a gap where the overlay draws, so the
             # recorded trace there is only the thin grey line.
-            gapped_mv = recorded_mv.copy()
-            for span in spans:
-                gapped_mv[span.start : span.start + len(span.edited_mv)] = np.nan
-            curve.setData(curve.xData, gapped_mv)
-
+            lead_column.set_trace_gaps(channel, [(span.start, span.start + len(span.edited_mv)) for span in spans])
             original_curve, edited_curve = self._overlay_curves(index, channel)
             times_s, original_mv, edited_mv = _joined_spans(spans, self.record.fs)
             original_curve.setData(times_s, original_mv)

@@ -83,6 +83,8 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.lead_plots: list[pg.PlotItem] = []
         self.lead_curves: list[pg.PlotDataItem] = []
         self.lead_y_ranges: list[tuple[float, float]] = []
+        self.trace_gaps: dict[int, list[tuple[int, int]]] = {}
+        """Per signal index, [start, stop) sample ranges left out of the lead's curve (an overlay draws them)."""
         self.paper_pixels_per_mm: float | None = None
         self._applying_paper_scale = False
         """Screen density while paper scale (25 mm/s, 10 mm/mV) is on, else None."""
@@ -142,6 +144,15 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.lead_plots = []
         self.lead_curves = []
         self.lead_y_ranges = []
+        self.trace_gaps = {}
+
+    def set_trace_gaps(self, channel: int, gaps: list[tuple[int, int]]) -> None:
+        """Leave the [start, stop) sample ranges `gaps` out of lead `channel`'s curve; an empty list draws it whole."""
+        if gaps:
+            self.trace_gaps[channel] = list(gaps)
+        else:
+            self.trace_gaps.pop(channel, None)
+        self._update_lead_traces()
 
     def visible_range(self) -> tuple[float, float]:
         if self.strip_plot is None:
@@ -271,6 +282,12 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         width_px = self.lead_plots[0].getViewBox().width()
         for curve, channel in zip(self.lead_curves, self.record.ecg_channels):
             time_s, values_mv = visible_trace(self.record.signal[:, channel], self.record.fs, start_s, end_s, width_px)
+            gaps = self.trace_gaps.get(channel)
+            if gaps:
+                # visible_trace may return a view of the record's signal, which must stay untouched.
+                values_mv = values_mv.copy()
+                for start, stop in gaps:
+                    values_mv[(time_s >= start / self.record.fs) & (time_s < stop / self.record.fs)] = np.nan
             curve.setData(time_s, values_mv)
 
     def _add_lead_plot(
