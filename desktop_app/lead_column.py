@@ -147,7 +147,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.trace_gaps = {}
 
     def set_trace_gaps(self, channel: int, gaps: list[tuple[int, int]]) -> None:
-        """Leave the [start, stop) sample ranges `gaps` out of lead `channel`'s curve; an empty list draws it whole."""
+        """Leave the [start, stop) sample ranges `gaps` out of lead `channel`'s curve, or draw it whole for an empty list."""
         if gaps:
             self.trace_gaps[channel] = list(gaps)
         else:
