@@ -52,6 +52,9 @@ class InputConfig:
     """Add the local RR irregularity, which is high in atrial fibrillation, as an RR feature."""
     irregularity_beats: int = 16
     """Beats in the centred window over which RR irregularity is averaged."""
+    irregularity_statistic: str = "mean"
+    """Summary of the RR jumps in that window: "mean", or "median", which ignores
+    the two jumps around an isolated premature beat or pause."""
 
     @property
     def n_ecg_channels(self) -> int:
@@ -221,10 +224,23 @@ def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tupl
         # Mean |log(RR_k / RR_k-1)|: about 0.03 in sinus rhythm, 0.15-0.3 in atrial
         # fibrillation, where a short RR alone is weak evidence of prematurity.
         jumps = np.abs(np.diff(np.log(pre), prepend=np.log(pre[0])))
-        columns.append(5.0 * _centred_mean(jumps, config.irregularity_beats))
+        columns.append(5.0 * _centred_statistic(jumps, config.irregularity_beats, config.irregularity_statistic))
 
     features = np.stack(columns, axis=1)
     return np.clip(features, -2.0, 2.0).astype(np.float32), rr_s
+
+
+def _centred_statistic(values: np.ndarray, width: int, statistic: str) -> np.ndarray:
+    """Mean or median of `values` over a centred window of `width` entries (shrunk at the ends)."""
+    if statistic == "mean":
+        return _centred_mean(values, width)
+    if statistic != "median":
+        raise ValueError(f"invalid irregularity statistic {statistic!r}: use 'mean' or 'median'.")
+
+    before, after = width // 2, width - width // 2 - 1
+    padded = np.concatenate([np.full(before, np.nan), values, np.full(after, np.nan)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, width)
+    return np.nanmedian(windows, axis=1)
 
 
 def _centred_mean(values: np.ndarray, width: int) -> np.ndarray:

@@ -145,3 +145,30 @@ def test_blockwise_filter_matches_whole(mitdb_dir):
     assert blocks.shape == whole.shape
     assert np.array_equal(np.isnan(blocks), np.isnan(whole))
     assert np.nanmax(np.abs(blocks - whole)) < 1e-5
+
+
+def test_median_irregularity_ignores_isolated_premature_beats():
+    fs = 360.0
+    intervals_s = np.full(200, 0.8)
+    intervals_s[10::10] = 0.5  # a premature beat every 10 beats...
+    intervals_s[11::10] = 1.1  # ...followed by a compensatory pause
+    sinus_samples = np.round(np.concatenate([[0.0], np.cumsum(intervals_s)]) * fs).astype(np.int64)
+    fibrillation_s = np.random.default_rng(5).uniform(0.4, 1.2, size=200)
+    fibrillation_samples = np.round(np.concatenate([[0.0], np.cumsum(fibrillation_s)]) * fs).astype(np.int64)
+    mean_config = InputConfig(rhythm_irregularity=True, irregularity_statistic="mean")
+    median_config = InputConfig(rhythm_irregularity=True, irregularity_statistic="median")
+
+    sinus_mean = rr_features(sinus_samples, fs, mean_config)[0][:, -1]
+    sinus_median = rr_features(sinus_samples, fs, median_config)[0][:, -1]
+    fibrillation_median = rr_features(fibrillation_samples, fs, median_config)[0][:, -1]
+
+    assert sinus_median.shape == (201,)
+    assert np.max(sinus_median) < 0.05
+    assert np.min(sinus_mean[5:-5]) > 0.3
+    assert np.median(fibrillation_median) > 1.0
+
+
+def test_unknown_irregularity_statistic_is_rejected():
+    samples = np.arange(0, 36000, 300)
+    with pytest.raises(ValueError, match="irregularity statistic 'max'"):
+        rr_features(samples, 360.0, InputConfig(rhythm_irregularity=True, irregularity_statistic="max"))
