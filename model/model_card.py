@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from model.metrics import format_report
+from model.preprocess import InputConfig
 from model.atomic_io import atomic_write
 
 
@@ -38,7 +39,14 @@ def render_model_card(card: dict) -> str:
         f"normalised to the record's median QRS amplitude, resampled to {inputs['model_fs']:g} Hz, "
         f"window {inputs['window_before_s']} s before to {inputs['window_after_s']} s after the R peak"
         + (", plus its first difference" if inputs.get("derivative_channel") else "")
-        + "; five RR features (log ratios of previous, next and local RR to the patient's mean RR).",
+        + (" and its difference from the record's dominant beat" if inputs.get("template_channel") else "")
+        + "; five RR features (log ratios of previous, next and local RR to the patient's mean RR)"
+        + (
+            f", plus RR irregularity (the {inputs.get('irregularity_statistic', 'mean')} of "
+            f"|log RR jump| over {inputs.get('irregularity_beats', InputConfig.irregularity_beats)} beats)."
+            if inputs.get("rhythm_irregularity")
+            else "."
+        ),
         "",
         "## Training data",
         "",
@@ -46,7 +54,14 @@ def render_model_card(card: dict) -> str:
         f"- Training records: {' '.join(training['train_records'])}.",
         f"- Validation records (model selection and logit offsets): "
         f"{' '.join(training['validation_records'])}.",
-        f"- Augmentation: random amplitude x0.75-1.25; {training['noise']}.",
+        f"- Augmentation: random amplitude x0.75-1.25; {training['noise']}"
+        + (
+            f"; {100 * training['rhythm_swap']:g} % of N and V beats get the RR features of a random V or N beat."
+            if training.get("rhythm_swap")
+            else "."
+        ),
+        f"- Loss weight of each class: (1 / its frequency) to the power "
+        f"{training.get('class_weight_power', 0.5):g}.",
         f"- {training['epochs']} epochs, seeds {training['seeds_tried']} (kept: seed "
         f"{training['chosen']['seed']}, epoch {training['chosen']['best_epoch']}); "
         f"training took {training['training_time_s'] / 60:.1f} min on a 2-core CPU.",

@@ -56,6 +56,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-irregularity", action="store_true", help="leave out the RR irregularity feature"
     )
+    parser.add_argument(
+        "--irregularity-statistic",
+        choices=["mean", "median"],
+        default="mean",
+        help="summary of the RR jumps around each beat that forms the irregularity feature",
+    )
+    parser.add_argument(
+        "--class-weight-power",
+        type=float,
+        default=0.5,
+        help="loss weight of a class is (1 / its frequency) to this power: 0 unweighted, 1 fully balanced",
+    )
+    parser.add_argument(
+        "--rhythm-swap",
+        type=float,
+        default=0.0,
+        help="fraction of N and V training beats given the RR features of a random V or N beat",
+    )
     parser.add_argument("--hidden", type=int, default=256, help="units of the gru/lstm baseline")
     parser.add_argument("--solver", default="fused", help="fused, euler, heun or tsit5")
     parser.add_argument("--steps-per-sample", type=int, default=2, help="solver steps per input sample")
@@ -65,13 +83,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def class_weights(labels: np.ndarray) -> np.ndarray:
-    """Loss weights proportional to 1/sqrt(class frequency), Q capped at F's weight.
+def class_weights(labels: np.ndarray, power: float = 0.5) -> np.ndarray:
+    """Loss weights proportional to (1/class frequency)**power, Q capped at F's weight.
 
     Q has 8 beats in DS1, too few to weight by frequency.
     """
     counts = np.bincount(labels, minlength=len(AAMI_CLASSES)).astype(np.float64)
-    weights = np.where(counts > 0, np.sqrt(counts.sum() / np.maximum(counts, 1)), 0.0)
+    weights = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 0.0)
     q, f = AAMI_CLASSES.index("Q"), AAMI_CLASSES.index("F")
     weights[q] = min(weights[q], weights[f])
     return (weights / weights[labels].mean()).astype(np.float32)
@@ -163,9 +181,31 @@ def augment(
     return scaled.astype(np.float32), (template * gain).astype(np.float32)
 
 
+def swap_rhythm(
+    rr: np.ndarray, labels: np.ndarray, donors: dict[int, np.ndarray], fraction: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Give a `fraction` of N beats the RR features of a random V beat, and of V beats those of an N beat.
+
+    The shape of the QRS, not its timing, then has to tell N from V: in atrial
+    fibrillation normal beats come early, and some ventricular beats come on time.
+    `donors` maps a class index to the RR features of that class's training beats.
+    """
+    if fraction <= 0.0:
+        return rr
+    swapped = rr.copy()
+    n_index, v_index = AAMI_CLASSES.index("N"), AAMI_CLASSES.index("V")
+    for own, donor in ((n_index, v_index), (v_index, n_index)):
+        chosen = np.flatnonzero((labels == own) & (rng.random(len(labels)) < fraction))
+        if len(chosen) and len(donors[donor]):
+            swapped[chosen] = donors[donor][rng.integers(len(donors[donor]), size=len(chosen))]
+    return swapped
+
+
 def input_config_from(args: argparse.Namespace) -> InputConfig:
     return InputConfig(
-        template_channel=not args.no_template, rhythm_irregularity=not args.no_irregularity
+        template_channel=not args.no_template,
+        rhythm_irregularity=not args.no_irregularity,
+        irregularity_statistic=args.irregularity_statistic,
     )
 
 
@@ -173,11 +213,14 @@ def train_one_seed(
     seed: int,
     args: argparse.Namespace,
     train_set: BeatSet,
-    validation_set: BeatSet,
+    validation_set: BeatSet | None,
     noise_tracks: list[np.ndarray],
     solver_config: SolverConfig,
 ) -> tuple[BeatClassifier, float, dict]:
-    """Train one model; returns the best-validation model, its score and a history summary."""
+    """Train one model; returns the best-validation model, its score and a history summary.
+
+    Without a validation set the model after the last epoch is returned, with a NaN score.
+    """
     rng = np.random.default_rng(seed)
     input_config = input_config_from(args)
     if args.architecture == "ltc":
@@ -197,34 +240,44 @@ def train_one_seed(
     optimizer = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(schedule))
     optimizer_state = optimizer.init(eqx.filter(model, eqx.is_array))
 
+    donors = {index: train_set.rr[train_set.label == index] for index in range(len(AAMI_CLASSES))}
     best_model, best_score, best_epoch = model, -1.0, -1
     started = time.monotonic()
     for epoch in range(args.epochs):
         indices = epoch_indices(train_set.label, args.normal_per_epoch, rng)
-        weights = jnp.asarray(class_weights(train_set.label[indices]))
+        weights = jnp.asarray(class_weights(train_set.label[indices], args.class_weight_power))
         losses = []
         for start in range(0, len(indices) - args.batch_size + 1, args.batch_size):
             batch = indices[start : start + args.batch_size]
             ecg, template = augment(train_set.ecg[batch], train_set.template[batch], noise_tracks, rng)
+            rr = swap_rhythm(train_set.rr[batch], train_set.label[batch], donors, args.rhythm_swap, rng)
             model, optimizer_state, loss = train_step(
                 model,
                 optimizer_state,
                 optimizer,
                 jnp.asarray(ecg),
-                jnp.asarray(train_set.rr[batch]),
+                jnp.asarray(rr),
                 jnp.asarray(template),
                 jnp.asarray(train_set.label[batch].astype(np.int32)),
                 weights,
             )
             losses.append(float(loss))
 
+        elapsed = time.monotonic() - started
+        remaining = elapsed / (epoch + 1) * (args.epochs - epoch - 1)
+        if validation_set is None:
+            best_model, best_score, best_epoch = model, float("nan"), epoch
+            logger.info(
+                "seed %d epoch %d/%d loss %.4f elapsed %.0f s, about %.0f s left",
+                seed, epoch + 1, args.epochs, np.mean(losses), elapsed, remaining,
+            )
+            continue
+
         logits = logits_for(model, validation_set, 512)
         counts = confusion_matrix(validation_set.label, np.argmax(logits, axis=1))
         score = selection_score(counts)
         if score > best_score:
             best_model, best_score, best_epoch = model, score, epoch
-        elapsed = time.monotonic() - started
-        remaining = elapsed / (epoch + 1) * (args.epochs - epoch - 1)
         stats = class_statistics(counts)
         logger.info(
             "seed %d epoch %d/%d loss %.4f val score %.3f (S Se %.0f +P %.0f, V Se %.0f +P %.0f) "
@@ -290,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
             "learning_rate": args.learning_rate,
             "batch_size": args.batch_size,
             "normal_per_epoch": args.normal_per_epoch,
+            "class_weight_power": args.class_weight_power,
+            "rhythm_swap": args.rhythm_swap,
             "logit_offsets": [round(float(v), 3) for v in offsets],
             "training_time_s": round(time.monotonic() - started, 1),
         },
