@@ -8,7 +8,9 @@ For a beat window x, a baseline x' and the target class's log-probability F,
 The gradients run through the ODE solve. The attributions sum to
 F(x) - F(x') up to the error of the Riemann sum, which `completeness_gap`
 reports. The RR features and the dominant beat shape are held fixed, so the
-result explains the waveform only.
+result explains the waveform only. The baseline x' is the record's dominant
+beat when the network reads it, because a flat line then looks ectopic, and a
+flat line at 0 otherwise.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Attribution:
     log_probability: float
     """The target class's log-probability for the beat."""
     baseline_log_probability: float
-    """The same for the baseline window (a flat line at 0 after filtering)."""
+    """The same for the baseline window (the dominant beat, or a flat line at 0)."""
 
     @property
     def completeness_gap(self) -> float:
@@ -62,12 +64,14 @@ def integrated_gradients(
 ) -> Attribution:
     """Attribute `beat`'s log-probability of `target_class` to the samples of its input window."""
     ecg = jnp.asarray(inputs.ecg[beat])
+    template = jnp.asarray(inputs.template[beat])
+    baseline = template if model.input_config.template_channel else jnp.zeros_like(ecg)
     values, log_probability, baseline_log_probability = _integrated_gradients(
         model,
         ecg,
         jnp.asarray(inputs.rr[beat]),
-        jnp.asarray(inputs.template[beat]),
-        jnp.zeros_like(ecg),
+        template,
+        baseline,
         # An array, not a Python int, so filter_jit traces the class instead of compiling once per class.
         jnp.asarray(target_class, dtype=jnp.int32),
         n_steps,
