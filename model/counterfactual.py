@@ -217,6 +217,10 @@ class EditSession:
         for edit in self.edits:
             state = _apply(edit, state, self.record)
         inputs = self._prepare(state.signal, state.beat_sample, self.amplitude)
+        # Edits are judged against the recorded dominant beat. Recomputed, the median
+        # of 300 beats would shift slightly with any edit, so every beat of the
+        # block would count as changed and a local edit would stop being local.
+        inputs = dataclasses.replace(inputs, template=self.original_inputs.template[state.beat_id])
 
         changed = _changed_beats(
             inputs, state.beat_id, previous_inputs, previous_ids, self.classifier.input_config.template_channel

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop_app.classify_worker import get_classifier
+
 
 def test_wiring_draws_every_synapse(classified_window):
     synapses = classified_window.prediction.synapses
@@ -11,8 +13,9 @@ def test_wiring_draws_every_synapse(classified_window):
 
     assert synapses is not None
     assert len(view.edges) == len(synapses.source)
-    assert synapses.source_is_input.sum() == 32
-    assert (~synapses.source_is_input).sum() == 33
+    wiring = get_classifier().wiring
+    assert synapses.source_is_input.sum() == len(wiring.sensory_pre)
+    assert (~synapses.source_is_input).sum() == len(wiring.pre)
     assert np.all(synapses.weight > 0)
     # Both signs occur, and each edge's colour follows its reversal potential.
     assert (synapses.reversal > 0).any()
