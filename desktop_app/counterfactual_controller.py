@@ -23,6 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from desktop_app.banner import keep_from_widening_window
 from desktop_app.beat_markers import MODEL_ROW_Y, REFERENCE_ROW_Y
 from desktop_app.counterfactual_panel import EDITED_COLOR, ORIGINAL_COLOR, CounterfactualPanel
 from desktop_app.counterfactual_session import (
@@ -120,6 +121,7 @@ class CounterfactualController(QtCore.QObject):
     def _build_banner(self) -> QtWidgets.QLabel:
         banner = QtWidgets.QLabel()
         banner.setObjectName("counterfactual_banner")
+        keep_from_widening_window(banner)
         banner.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         banner.setStyleSheet(f"background: {EDITED_COLOR}; color: white; font-weight: bold; padding: 4px;")
         banner.hide()
@@ -720,10 +722,7 @@ class CounterfactualController(QtCore.QObject):
         elif report.cancelled:
             text = "Search cancelled: nothing was changed."
         else:
-            text = (
-                f"No change within ±{SEARCH_BOUND_QRS:g} QRS amplitudes per sample made the network label "
-                f"{beat_text} as {letter} ({report.message})."
-            )
+            text = f"Not found for {beat_text}: {report.message}"
         self.panel.set_search_result(text)
         self.search_finished.emit(report)
 

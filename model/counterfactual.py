@@ -23,7 +23,7 @@ import wfdb
 
 from model.inference import place_beat_states, predict_beats
 from model.preprocess import BeatInputs, prepare_beats
-from model.records import AAMI_CLASSES, AAMI_TO_SYMBOL, EcgRecord
+from model.records import AAMI_CLASSES, AAMI_TO_SYMBOL, COUNTERFACTUAL_COMMENT_PREFIX, EcgRecord
 
 logger = logging.getLogger(__name__)
 
@@ -68,16 +68,20 @@ class Edit:
     seed: int = 0
 
     def describe(self) -> str:
-        """Return a one-line description for the edit list and header comments."""
+        """Return a one-line description for the edit list and header comments.
+
+        Beats are numbered from 1 in the beat list as it was when the edit was made,
+        as the window's tables number them.
+        """
         details = {
             "scale": f"x{self.value:g}",
             "baseline": f"{self.value:+g} mV",
             "noise": f"SD {self.value:g} mV, seed {self.seed}",
             "smooth": f"{int(self.value)} samples",
             "stretch": f"x{self.value:g}",
-            "paste": f"shape of beat {self.beat}",
-            "move_beat": f"beat {self.beat} by {int(self.value):+d} samples",
-            "delete_beat": f"beat {self.beat}",
+            "paste": f"shape of beat {self.beat + 1}",
+            "move_beat": f"beat {self.beat + 1} by {int(self.value):+d} samples",
+            "delete_beat": f"beat {self.beat + 1}",
             "perturb": f"max |change| {max((abs(v) for v in self.samples), default=0.0):.3f} mV",
         }.get(self.kind, "")
         return f"{self.kind} {details} on signal {self.channel}, samples {self.start}-{self.stop}".replace("  ", " ")
@@ -485,8 +489,10 @@ def save_counterfactual(session: EditSession, folder: Path, record_name: str | N
     folder.mkdir(parents=True, exist_ok=True)
     name = record_name or f"{record.record_name}_counterfactual"
 
-    comments = [f"Counterfactual of record {record.record_name} made with Liquid ECG"]
+    comments = [f"{COUNTERFACTUAL_COMMENT_PREFIX} {record.record_name} made with Liquid ECG"]
     comments += [f"edit {number}: {edit.describe()}" for number, edit in enumerate(session.edits, start=1)]
+    # The source's own comments (age, sex, medication, remarks) stay with the signal.
+    comments += [f"source record: {comment}" for comment in record.comments]
     wfdb.wrsamp(
         name,
         fs=record.fs,

@@ -23,6 +23,7 @@ import numpy as np
 import optax
 
 from model.counterfactual import Edit, EditResult, EditSession
+from model.records import AAMI_CLASSES
 
 
 @dataclass
@@ -125,7 +126,9 @@ def search_counterfactual(
         else:
             return SearchResult(
                 False, None, None, 0.0, 0.0, iterations,
-                f"no change within +/-{bound:g} QRS amplitudes made the network answer class {target_class}.",
+                f"no change to the waveform within +/-{bound:g} QRS amplitudes per sample made the network "
+                f"answer {AAMI_CLASSES[target_class]}. The search keeps the beat's RR intervals, which may decide "
+                "its label: move the beat to test its timing.",
             )
 
         outcome = _apply_change(session, beat, target_class, start, stop, channel, delta, mask, iterations)

@@ -57,6 +57,8 @@ DETECTION_FS = 360.0
 
 
 DEFAULT_ANNOTATOR = "atr"
+COUNTERFACTUAL_COMMENT_PREFIX = "Counterfactual of record"
+"""Start of the first header comment of a counterfactual saved by Liquid ECG."""
 NOT_ANNOTATION_EXTENSIONS = frozenset(
     "hea dat mat flac wav edf csv txt json xml pdf png jpg jpeg svg html md zip gz tmp rev".split()
 )
@@ -100,6 +102,13 @@ class EcgRecord:
     """Problems found while loading that did not stop it, e.g. missing signal files."""
     annotator: str = DEFAULT_ANNOTATOR
     """Extension of the annotation file the reference beats were read from (or looked for)."""
+
+    @property
+    def counterfactual_source(self) -> str | None:
+        """Return the first header comment when this record is a saved counterfactual, else None."""
+        if self.comments and self.comments[0].startswith(COUNTERFACTUAL_COMMENT_PREFIX):
+            return self.comments[0]
+        return None
 
     @property
     def n_samples(self) -> int:

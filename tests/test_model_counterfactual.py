@@ -179,3 +179,8 @@ def test_search_cancel_leaves_session_unchanged(session):
     assert outcome.cancelled
     assert not outcome.found
     assert session.edits == []
+
+
+def test_describe_numbers_beats_from_one():
+    assert "shape of beat 3 " in Edit("paste", 0, 10, 0, beat=2).describe()
+    assert "delete_beat beat 1 " in Edit("delete_beat", 0, 10, 0, beat=0).describe()
