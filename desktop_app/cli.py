@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
@@ -36,6 +37,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return review_summary_main(arguments[1:])
     return gui_main(arguments)
+
+
+EXIT_USAGE = 2
+
+
+def no_display_message(environment: dict[str, str] | None = None) -> str | None:
+    """Return why the window cannot open on this Linux machine (no display and no Qt platform chosen), else None."""
+    environment = dict(os.environ if environment is None else environment)
+    if not sys.platform.startswith("linux"):
+        return None
+    if environment.get("DISPLAY") or environment.get("WAYLAND_DISPLAY") or environment.get("QT_QPA_PLATFORM"):
+        return None
+    return (
+        "liquid-ecg: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot open. "
+        "Run it in a desktop session, under xvfb-run, or with QT_QPA_PLATFORM=offscreen; "
+        "'liquid-ecg classify' works without a display."
+    )
 
 
 def _version() -> str:
@@ -103,6 +121,10 @@ def gui_main(arguments: Sequence[str]) -> int:
     """Start the window on PATH, or on the demo record when PATH is absent."""
     options = build_gui_parser().parse_args(arguments)
     configure_logging(options.verbose)
+    missing_display = no_display_message()
+    if missing_display:
+        print(missing_display, file=sys.stderr)
+        return EXIT_USAGE
 
     from desktop_app.app import run_gui
 

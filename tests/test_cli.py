@@ -347,3 +347,13 @@ def test_window_check_fails_on_missing_record(tmp_path):
     result = run_liquid_ecg("--exit-when-classified", str(tmp_path / "absent.hea"), env=environment)
     assert result.returncode == 1
     assert f"error: {tmp_path / 'absent.hea'}: header file not found." in result.stdout
+
+
+def test_window_without_display_explains(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [*liquid_ecg_command()], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S, env=environment, check=False
+    )
+    assert result.returncode == 2
+    assert "no display found" in result.stderr
+    assert "QT_QPA_PLATFORM=offscreen" in result.stderr
