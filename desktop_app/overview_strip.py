@@ -42,7 +42,7 @@ def smoothed_heart_rate(bpm: np.ndarray, window_beats: int = SMOOTHING_BEATS) ->
     """Return the running median of `bpm` over `window_beats` centred beats, ignoring gaps (NaN).
 
     A median keeps a premature beat and its compensatory pause from pulling the
-    trend; a window with no valid rate stays NaN.
+    trend. A window with no valid rate stays NaN.
     """
     bpm = np.asarray(bpm, dtype=np.float64)
     if bpm.size == 0:

@@ -29,7 +29,7 @@ def test_layout_restored_after_restart(qtbot, tmp_path: Path, caplog) -> None:
     second = make_window(qtbot, settings_path)
     second.show()
     qtbot.waitExposed(second)
-    # The offscreen screen is 800 x 800, so Qt fits the restored size to it; only the restore itself is checked.
+    # The offscreen screen is 800 x 800, so Qt fits the restored size to it. Only the restore itself is checked.
     assert isinstance(second.settings.value("window/geometry"), QtCore.QByteArray)
     assert "Ignoring the saved" not in caplog.text
     assert not second.wiring_dock.toggleViewAction().isChecked()
