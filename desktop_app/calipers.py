@@ -89,8 +89,8 @@ class Calipers(QtCore.QObject):
         self.label.setZValue(30)
         top_plot = lead_column.lead_plots[0]
         top_plot.addItem(self.label, ignoreBounds=True)
-        # Paper scale and resizes change the lead's amplitude range, so the label follows its top edge.
-        top_plot.getViewBox().sigYRangeChanged.connect(self._update_label)
+        # Scrolling, paper scale and resizes move the view, so the label follows its top edge.
+        top_plot.getViewBox().sigRangeChanged.connect(self._update_label)
         self._update_label()
         return True
 
@@ -147,6 +147,12 @@ class Calipers(QtCore.QObject):
         text = format_interval(interval_s)
         if self.label.toPlainText() != text:
             self.label.setText(text)
-        y_high = self.lead_column.lead_plots[0].getViewBox().viewRange()[1][1]
-        self.label.setPos(edges[1], y_high)
+        (x_low, x_high), (_, y_high) = self.lead_column.lead_plots[0].getViewBox().viewRange()
+        # Near the right edge of the view the label goes left of the calipers, so it is not cut off.
+        if edges[1] > x_low + 0.75 * (x_high - x_low):
+            self.label.setAnchor((1, 0))
+            self.label.setPos(edges[0], y_high)
+        else:
+            self.label.setAnchor((0, 0))
+            self.label.setPos(edges[1], y_high)
         self.interval_changed.emit(interval_s)

@@ -201,6 +201,7 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda job: self._load_in_worker(job, load, path),
             on_done=lambda record: self._on_record_loaded(record, is_demo),
             on_failed=self._on_record_load_failed,
+            expected_errors=(RecordError,),
         )
         self._show_busy(f"Opening {name}…")
 

@@ -39,6 +39,8 @@ class Job:
     function: Callable[[Job], Any]
     on_done: Callable[[Any], None] | None = None
     on_failed: Callable[[str], None] | None = None
+    expected_errors: tuple[type[Exception], ...] = ()
+    """Exceptions that are the user's input, not bugs: logged as one line without a traceback."""
     result: Any = None
     error: str | None = None
     elapsed_s: float = 0.0
@@ -86,9 +88,10 @@ class ModelJobRunner(QtCore.QObject):
         function: Callable[[Job], Any],
         on_done: Callable[[Any], None] | None = None,
         on_failed: Callable[[str], None] | None = None,
+        expected_errors: tuple[type[Exception], ...] = (),
     ) -> Job:
         """Queue `function(job)`. Later, `on_done(result)` or `on_failed(message)` runs in the GUI thread."""
-        job = Job(next(self._numbers), name, function, on_done, on_failed)
+        job = Job(next(self._numbers), name, function, on_done, on_failed, expected_errors)
         if self._thread is None:
             self._thread = threading.Thread(target=self._serve, name="liquid-ecg model jobs", daemon=True)
             self._thread.start()
@@ -139,6 +142,10 @@ class ModelJobRunner(QtCore.QObject):
                 started = time.perf_counter()
                 try:
                     job.result = job.function(job)
+                except job.expected_errors as error:
+                    # The user sees the message through on_failed; a traceback would only add noise.
+                    logger.warning("Job %r failed: %s", job.name, error)
+                    job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
                 except Exception as error:
                     logger.exception("Model job %r failed", job.name)
                     job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

@@ -118,3 +118,16 @@ def test_calipers_leave_with_record(qtbot, window: MainWindow, record_100_path: 
 def test_interval_text() -> None:
     assert format_interval(0.08) == "80 ms"
     assert format_interval(1.0) == "1000 ms, 60.0 bpm"
+
+
+def test_label_stays_inside_view(window: MainWindow) -> None:
+    window.lead_column.set_x_range(0.0, 10.0)
+    window.calipers_action.trigger()
+    calipers = window.calipers
+    calipers.regions[0].setRegion((2.0, 2.8))
+    assert calipers.label.pos().x() == pytest.approx(2.8)
+    assert calipers.label.anchor.x() == 0
+
+    calipers.regions[0].setRegion((9.0, 9.8))
+    assert calipers.label.pos().x() == pytest.approx(9.0)
+    assert calipers.label.anchor.x() == 1

@@ -97,3 +97,16 @@ def test_shutdown_cancels_running_job(qtbot):
     assert job.result == "stopped early"
     qtbot.wait(50)
     assert calls == []
+
+
+def test_expected_error_logs_no_traceback(qtbot, runner, caplog):
+    def missing(job):
+        raise FileNotFoundError("absent.hea: header file not found.")
+
+    messages = []
+    with qtbot.waitSignal(runner.job_failed, timeout=5000):
+        runner.submit("open", missing, on_failed=messages.append, expected_errors=(FileNotFoundError,))
+    assert messages == ["FileNotFoundError: absent.hea: header file not found."]
+    failures = [record for record in caplog.records if "open" in record.getMessage()]
+    assert len(failures) == 1
+    assert failures[0].exc_info is None
