@@ -209,7 +209,7 @@ class ReviewController(QtCore.QObject):
             self._after_verdict(beat)
 
     def go_to_disagreement(self, step: int) -> None:
-        """Select the next (`step` 1) or previous (`step` -1) disagreement in the table's row order."""
+        """Select the next (`step` 1) or previous (`step` -1) disagreement in the table's row order, wrapping at the ends."""
         if self.review is None:
             return
         proxy = self.panel.proxy
@@ -220,15 +220,28 @@ class ReviewController(QtCore.QObject):
             row = 0
         else:
             row = proxy.rowCount() - 1
-        while 0 <= row < proxy.rowCount():
-            beat = proxy.visible_beat(row)
-            if self.review.is_disagreement(beat):
-                self.panel.select_row(row)
-                return
-            row += step
+        found = self._disagreement_row(row, step)
+        if found is not None:
+            self.panel.select_row(found)
+            return
+        # Past the last (or before the first) disagreement, the search wraps around like a text search.
+        found = self._disagreement_row(0 if step > 0 else proxy.rowCount() - 1, step)
+        if found is None:
+            self.window.statusBar().showMessage("No disagreement in the table.", 5000)
+            return
+        self.panel.select_row(found)
         self.window.statusBar().showMessage(
-            "No further disagreement in the table." if step > 0 else "No earlier disagreement in the table.", 5000
+            "Wrapped to the first disagreement." if step > 0 else "Wrapped to the last disagreement.", 5000
         )
+
+    def _disagreement_row(self, row: int, step: int) -> int | None:
+        """Return the first table row from `row` on, in direction `step`, that shows a disagreement."""
+        proxy = self.panel.proxy
+        while 0 <= row < proxy.rowCount():
+            if self.review.is_disagreement(proxy.visible_beat(row)):
+                return row
+            row += step
+        return None
 
     def _after_verdict(self, beat: int) -> None:
         self.panel.refresh([beat])

@@ -174,8 +174,13 @@ def test_next_disagreement_and_accept(qtbot, tmp_path, linked_record_100):
     press(qtbot, window, QtCore.Qt.Key.Key_A, QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_R)
     assert review.verdicts[4].symbol == "V"
     assert review.verdicts[9].symbol == "N"
+    # Past the last disagreement J wraps to the first, and K from the first wraps to the last.
     press(qtbot, window, QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_J)
+    assert controller.panel.current_beat() == 4
+    assert window.statusBar().currentMessage() == "Wrapped to the first disagreement."
+    press(qtbot, window, QtCore.Qt.Key.Key_K)
     assert controller.panel.current_beat() == 40
+    assert window.statusBar().currentMessage() == "Wrapped to the last disagreement."
     press(qtbot, window, QtCore.Qt.Key.Key_K)
     assert controller.panel.current_beat() == 15
     press(qtbot, window, QtCore.Qt.Key.Key_Delete, QtCore.Qt.Key.Key_Delete)
