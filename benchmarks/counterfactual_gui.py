@@ -71,8 +71,8 @@ def main() -> None:
     click_to_paint_s, session_s = [], []
     for number, beat in enumerate(beats):
         window.review_controller.panel.select_beat(beat)
-        # Selecting a beat also queues its attribution for the beat detail on the same job
-        # runner; the clock measures the edit alone, so it starts once that job is done.
+        # Selecting a beat also queues its attribution on the same job runner. The clock
+        # measures the edit alone, so it starts once that job is done.
         wait_until(lambda: not window.model_jobs.is_busy())
 
         started = time.perf_counter()

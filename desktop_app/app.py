@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 EXIT_CLASSIFICATION_FAILED = 1
 EXIT_TIMED_OUT = 3
 CHECK_TIMEOUT_MS = 600_000
-"""Longest wait, in ms, of `exit_when_classified` for the record to be classified."""
+"""Maximum wait, in ms, of `exit_when_classified` for the record to be classified."""
 
 
 def run_gui(path: str | None = None, annotator: str = "atr", exit_when_classified: bool = False) -> int:

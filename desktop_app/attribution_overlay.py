@@ -15,6 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from desktop_app.view_filling_item import ViewFillingItem
+
 if TYPE_CHECKING:
     from desktop_app.beat_attribution import BeatAttribution
 
@@ -42,7 +44,7 @@ def attribution_colors(values: np.ndarray, max_alpha: int = MAX_ALPHA) -> np.nda
     return colors
 
 
-class AttributionBandItem(pg.GraphicsObject):
+class AttributionBandItem(ViewFillingItem):
     """Coloured vertical bands centred on `times_s`, each `width_s` wide and as tall as the view.
 
     A faint grey band spans all of them, to show the whole input window. The
@@ -62,19 +64,6 @@ class AttributionBandItem(pg.GraphicsObject):
     def span_s(self) -> tuple[float, float]:
         """Return the time from the first band's left edge to the last band's right edge, in seconds."""
         return float(self.times_s[0] - self.width_s / 2), float(self.times_s[-1] + self.width_s / 2)
-
-    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: object = None) -> None:
-        return None
-
-    def boundingRect(self) -> QtCore.QRectF:
-        view_box = self.getViewBox()
-        if view_box is None:
-            return QtCore.QRectF()
-        return view_box.viewRect()
-
-    def viewRangeChanged(self) -> None:
-        self.prepareGeometryChange()
-        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args: object) -> None:
         view_box = self.getViewBox()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
+
+from desktop_app.view_filling_item import ViewFillingItem
 
 logger = logging.getLogger(__name__)
 
 
-class BeatBandItem(pg.GraphicsObject):
+class BeatBandItem(ViewFillingItem):
     """Translucent vertical bands centred on beat times, spanning the view's height.
 
     Each band is `width_s` wide, but never narrower than `min_width_px` on screen,
@@ -36,19 +37,6 @@ class BeatBandItem(pg.GraphicsObject):
 
     def band_count(self) -> int:
         return int(self.times_s.size)
-
-    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: object = None) -> None:
-        return None
-
-    def boundingRect(self) -> QtCore.QRectF:
-        view_box = self.getViewBox()
-        if view_box is None:
-            return QtCore.QRectF()
-        return view_box.viewRect()
-
-    def viewRangeChanged(self) -> None:
-        self.prepareGeometryChange()
-        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args: object) -> None:
         view_box = self.getViewBox()

@@ -75,7 +75,7 @@ class BeatDetailController(QtCore.QObject):
         self.panel.class_chosen.connect(self._on_class_chosen)
 
     def _place_dock_under_beat_table(self) -> None:
-        """Put the dock under the beat table, so a reader stepping through the table sees each beat's detail."""
+        """Put the dock under the beat table, so a reader stepping through the table gets each beat's detail beside it."""
         window = self.window
         review_dock = window.review_controller.dock
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock, QtCore.Qt.Orientation.Vertical)

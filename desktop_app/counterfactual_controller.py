@@ -3,11 +3,11 @@
 The user drags a region on a lead, picks a tool and applies it. Each edit,
 undo, redo, reset, search and save runs as a job on the window's
 `ModelJobRunner`, on an `EditSessionHolder` that only that job thread
-touches. A job returns a `SessionSnapshot`, which the GUI thread draws: the
-edited stretches of the lead in pink over the original in thin grey, the
-model row of the beat strip with the labels of the edited signal, a banner
-stating that the signal is not the recorded one, and the beats whose
-probabilities changed. The record's files are never written.
+touches. A job returns a `SessionSnapshot`, which the GUI thread draws. The
+edited stretches of the lead are pink over the original in thin grey. The
+model row of the beat strip shows the labels of the edited signal, a banner
+states that the signal is not the recorded one, and a table lists the beats
+whose probabilities changed. The record's files are never written.
 """
 
 from __future__ import annotations

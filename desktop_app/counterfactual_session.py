@@ -3,7 +3,7 @@
 `EditSessionHolder` owns one `model.counterfactual.EditSession`. Its methods
 run only inside `ModelJobRunner` jobs, one at a time, and return
 `SessionSnapshot`s: plain numpy copies that the GUI thread draws without ever
-touching the session. The window asks for edits with `EditRequest`, which
+touching the session. The window requests edits with `EditRequest`, which
 names beats by their index in the record, so a request stays valid however
 earlier edits moved or deleted beats.
 

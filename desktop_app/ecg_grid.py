@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
+
+from desktop_app.view_filling_item import ViewFillingItem
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def grid_positions(low: float, high: float, spacing: float) -> np.ndarray:
     return np.arange(first, last + 1) * spacing
 
 
-class EcgGridItem(pg.GraphicsObject):
+class EcgGridItem(ViewFillingItem):
     """Pink paper grid behind a lead, drawn only for the visible range.
 
     The boxes follow the data units (s, mV). They are 1 mm and 5 mm squares on
@@ -39,19 +40,6 @@ class EcgGridItem(pg.GraphicsObject):
         self.setZValue(-30)
         self._small_pen = QtGui.QPen(SMALL_BOX_COLOR, 0)
         self._large_pen = QtGui.QPen(LARGE_BOX_COLOR, 0)
-
-    def dataBounds(self, axis: int, frac: float = 1.0, orthoRange: object = None) -> None:
-        return None
-
-    def boundingRect(self) -> QtCore.QRectF:
-        view_box = self.getViewBox()
-        if view_box is None:
-            return QtCore.QRectF()
-        return view_box.viewRect()
-
-    def viewRangeChanged(self) -> None:
-        self.prepareGeometryChange()
-        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args: object) -> None:
         view_box = self.getViewBox()

@@ -199,7 +199,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
     def set_paper_scale(self, pixels_per_mm: float | None) -> None:
         """Show 25 mm/s and 10 mm/mV at `pixels_per_mm` logical pixels per millimetre, or turn it off (None).
 
-        Paper scale keeps the view's centre. It holds through resizes and scrolling,
+        Paper scale keeps the view's centre. It stays on through resizes and scrolling,
         and the mouse wheel cannot change it. Turning it off restores each lead's own
         amplitude range.
         """

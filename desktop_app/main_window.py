@@ -124,7 +124,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_jobs = ModelJobRunner(self)
         """Runs attribution and counterfactual computations off the GUI thread, one at a time."""
         collect_garbage_in_gui_thread()
-        # Loads and lead changes run in their own thread, so they never wait behind model jobs.
+        # Loads and lead changes run in their own thread, so they do not queue behind model jobs.
         self._record_jobs = ModelJobRunner()
         self._open_job: Job | None = None
         self._lead_job: Job | None = None

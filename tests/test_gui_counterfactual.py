@@ -233,7 +233,7 @@ def test_saved_counterfactual_reopens(qtbot, classified_window, tmp_path, mitdb_
     assert any("scale x2" in comment for comment in reopened.comments)
     assert controller.snapshot is None or controller.snapshot.edit_count == 0
     assert not controller.banner.isVisible()
-    # The reopened copy says it is edited, and keeps the source's own header comments.
+    # The reopened copy is marked as edited, and keeps the source's own header comments.
     assert window.synthetic_banner.isVisible()
     assert window.synthetic_banner.text().startswith("Counterfactual of record 100 made with Liquid ECG")
     assert "(counterfactual)" in window.windowTitle()
