@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from model.classifier import DERIVATIVE_GAIN
+from model.morphology import morphology_features
 from model.preprocess import InputConfig
 from model.records import AAMI_CLASSES
 
@@ -39,7 +40,7 @@ class RecurrentClassifier(eqx.Module):
 
     def __init__(self, input_config: InputConfig, recurrent_config: RecurrentConfig, *, key: jax.Array):
         cell_key, readout_key = jax.random.split(key)
-        n_inputs = input_config.n_ecg_channels + input_config.n_rr_features
+        n_inputs = input_config.n_ecg_channels + input_config.n_scalar_inputs
         cell_type = {"gru": eqx.nn.GRUCell, "lstm": eqx.nn.LSTMCell}[recurrent_config.cell]
         self.cell = cell_type(n_inputs, recurrent_config.hidden, key=cell_key)
         self.readout = eqx.nn.Linear(2 * recurrent_config.hidden, len(AAMI_CLASSES), key=readout_key)
@@ -53,6 +54,10 @@ class RecurrentClassifier(eqx.Module):
         if self.input_config.template_channel:
             channels.append(ecg - template)
         ecg_part = jnp.stack(channels, axis=1)
+        if self.input_config.morphology_features:
+            config = self.input_config
+            shape = morphology_features(ecg[None], template[None], config.samples_before, config.model_fs)[0]
+            rr = jnp.concatenate([rr, shape.astype(rr.dtype)])
         return jnp.concatenate([ecg_part, jnp.broadcast_to(rr, (ecg.shape[0], rr.shape[0]))], axis=1)
 
     def _single(self, ecg, rr, template):

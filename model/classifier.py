@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, Float
 
 from model.ltc import FusedLTCSolver, LTCCell, LTCTerm
+from model.morphology import MORPHOLOGY_FEATURE_NAMES, morphology_features
 from model.preprocess import RR_FEATURE_NAMES, InputConfig
 from model.records import AAMI_CLASSES
 from model.wiring import Wiring, WiringConfig, build_wiring
@@ -64,12 +65,13 @@ class BeatClassifier(eqx.Module):
         *,
         key: jax.Array,
     ):
-        expected_inputs = input_config.n_ecg_channels + input_config.n_rr_features
+        expected_inputs = input_config.n_ecg_channels + input_config.n_scalar_inputs
         if wiring_config.n_inputs != expected_inputs or wiring_config.n_ecg_inputs != input_config.n_ecg_channels:
             raise ValueError(
                 f"wiring has {wiring_config.n_inputs} inputs ({wiring_config.n_ecg_inputs} ECG); "
-                f"the input config gives {input_config.n_ecg_channels} ECG channels and "
-                f"{input_config.n_rr_features} RR features."
+                f"the input config gives {input_config.n_ecg_channels} ECG channels, "
+                f"{input_config.n_rr_features} RR features and "
+                f"{input_config.n_morphology_features} morphology features."
             )
         cell_key, readout_key = jax.random.split(key)
         self.cell = LTCCell(build_wiring(wiring_config), key=cell_key)
@@ -93,19 +95,24 @@ class BeatClassifier(eqx.Module):
         """Integrate the LTC over each window; returns v after each input sample.
 
         `template` is the record's dominant beat shape for each window, needed
-        when the input config has a template channel.
+        when the input config has a template channel or morphology features.
         """
+        config = self.input_config
         n_samples = ecg.shape[1]
+        if template is None and (config.template_channel or config.morphology_features):
+            raise ValueError("this classifier reads the dominant beat shape: pass `template`.")
         ecg_channels = [ecg.T[:, None, :]]
-        if self.input_config.derivative_channel:
+        if config.derivative_channel:
             slope = jnp.diff(ecg, axis=1, prepend=ecg[:, :1]) * DERIVATIVE_GAIN
             ecg_channels.append(slope.T[:, None, :])
-        if self.input_config.template_channel:
-            if template is None:
-                raise ValueError("this classifier reads the dominant beat shape: pass `template`.")
+        if config.template_channel:
             ecg_channels.append((ecg - template).T[:, None, :])
-        rr_channels = jnp.broadcast_to(rr.T[None, :, :], (n_samples, rr.shape[1], rr.shape[0]))
-        inputs = jnp.concatenate([*ecg_channels, rr_channels], axis=1)
+        scalars = rr
+        if config.morphology_features:
+            shape = morphology_features(ecg, template, config.samples_before, config.model_fs)
+            scalars = jnp.concatenate([rr, shape.astype(rr.dtype)], axis=1)
+        scalar_channels = jnp.broadcast_to(scalars.T[None, :, :], (n_samples, scalars.shape[1], scalars.shape[0]))
+        inputs = jnp.concatenate([*ecg_channels, scalar_channels], axis=1)
 
         steps = self.solver_config.steps_per_sample
         n_steps = n_samples * steps
@@ -168,6 +175,7 @@ def synapse_table(model: BeatClassifier) -> SynapseTable:
     ecg_names = ["ECG"] + (["ECG slope"] if config.derivative_channel else [])
     ecg_names += ["ECG - dominant beat"] if config.template_channel else []
     rr_names = list(RR_FEATURE_NAMES[: config.n_rr_features])
+    rr_names += list(MORPHOLOGY_FEATURE_NAMES[: config.n_morphology_features])
     return SynapseTable(
         source=np.concatenate([np.asarray(cell.sensory_pre), np.asarray(cell.pre)]).astype(np.int64),
         source_is_input=np.concatenate([np.ones(n_sensory, bool), np.zeros(n_recurrent, bool)]),

@@ -55,6 +55,9 @@ class InputConfig:
     irregularity_statistic: str = "mean"
     """Summary of the RR jumps in that window: "mean", or "median", which ignores
     the two jumps around an isolated premature beat or pause."""
+    morphology_features: bool = False
+    """Feed five scalar comparisons of the QRS with the dominant beat (`model.morphology`);
+    needs the template channel's dominant beat."""
 
     @property
     def n_ecg_channels(self) -> int:
@@ -63,6 +66,15 @@ class InputConfig:
     @property
     def n_rr_features(self) -> int:
         return 5 + int(self.rhythm_irregularity)
+
+    @property
+    def n_morphology_features(self) -> int:
+        return 5 if self.morphology_features else 0
+
+    @property
+    def n_scalar_inputs(self) -> int:
+        """Inputs held constant over the window: RR features, then morphology features."""
+        return self.n_rr_features + self.n_morphology_features
 
     @property
     def samples_before(self) -> int:
