@@ -48,11 +48,6 @@ with atrial fibrillation, 201 and 203, sit in different folds."""
 RUN_DIR = Path("runs/ds1_protocol")
 
 
-def softmax_log(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 def load_ds1(input_config, cache_dir: Path) -> BeatSet:
     """Prepare all DS1 beats for `input_config`, reusing a cached copy made with the same settings."""
     key = hashlib.sha256(json.dumps(input_config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
@@ -100,38 +95,18 @@ def run(name: str, seed: int, train_options: list[str]) -> Path:
     return out
 
 
-def cross_fitted_predictions(log_probabilities: np.ndarray, label: np.ndarray, fold: np.ndarray) -> np.ndarray:
-    """Predict each fold with logit offsets tuned on the held-out predictions of the other folds."""
-    predicted = np.zeros(len(label), dtype=np.int64)
-    for fold_index in np.unique(fold):
-        inside = fold == fold_index
-        offsets = train.tune_logit_offsets(log_probabilities[~inside], label[~inside])
-        predicted[inside] = np.argmax(log_probabilities[inside] + offsets, axis=1)
-    return predicted
-
-
 def summarise(names: list[str]) -> dict:
     """Pooled statistics of one run, or of the probability average of several runs."""
-    runs = [np.load(RUN_DIR / f"{name}.npz") for name in names]
-    label, fold = runs[0]["label"], runs[0]["fold"]
-    for other in runs[1:]:
-        if not (np.array_equal(other["label"], label) and np.array_equal(other["fold"], fold)):
-            raise ValueError(f"runs {names} were not made on the same beats and folds; they cannot be averaged.")
-
-    probabilities = np.mean([np.exp(softmax_log(r["logits"].astype(np.float64))) for r in runs], axis=0)
-    log_probabilities = np.log(np.maximum(probabilities, 1e-12))
-    raw = confusion_matrix(label, np.argmax(log_probabilities, axis=1))
-    predicted = cross_fitted_predictions(log_probabilities, label, fold)
+    held_out = train.load_held_out([RUN_DIR / f"{name}.npz" for name in names])
+    label, fold = held_out.label, held_out.fold
+    raw = confusion_matrix(label, np.argmax(held_out.log_probabilities, axis=1))
+    predicted = train.cross_fitted_predictions(held_out)
     tuned = confusion_matrix(label, predicted)
     fold_scores = [
         selection_score(confusion_matrix(label[fold == k], predicted[fold == k])) for k in np.unique(fold)
     ]
-    return {
-        "raw": raw,
-        "tuned": tuned,
-        "fold_scores": fold_scores,
-        "seconds": float(sum(float(r["seconds"]) for r in runs)),
-    }
+    seconds = sum(float(np.load(RUN_DIR / f"{name}.npz")["seconds"]) for name in names)
+    return {"raw": raw, "tuned": tuned, "fold_scores": fold_scores, "seconds": seconds}
 
 
 def report(names: list[str], ensembles: list[str]) -> None:

@@ -46,14 +46,19 @@ def render_model_card(card: dict) -> str:
             f"|log RR jump| over {inputs.get('irregularity_beats', InputConfig.irregularity_beats)} beats)."
             if inputs.get("rhythm_irregularity")
             else "."
+        )
+        + (
+            " Five comparisons of the QRS with the dominant beat (shape distance, difference "
+            "energy, width and size ratios, pre-QRS difference) are computed inside the network."
+            if inputs.get("morphology_features")
+            else ""
         ),
         "",
         "## Training data",
         "",
         f"- {training['database']}; {training['split']}.",
         f"- Training records: {' '.join(training['train_records'])}.",
-        f"- Validation records (model selection and logit offsets): "
-        f"{' '.join(training['validation_records'])}.",
+        _selection_line(card),
         f"- Augmentation: random amplitude x0.75-1.25; {training['noise']}"
         + (
             f"; {100 * training['rhythm_swap']:g} % of N and V beats get the RR features of a random V or N beat."
@@ -77,11 +82,12 @@ def render_model_card(card: dict) -> str:
                 f"MIT-BIH DS2 ({len(ds2['records'])} records, never used for selection)",
             )
         )
-    lines.append(
-        format_report(
-            np.asarray(card["validation"]["confusion"]), "DS1 validation records (used for selection)"
-        )
+    validation_title = (
+        "DS1 validation records (used for selection)"
+        if training["validation_records"]
+        else "DS1, 5-fold cross-validation (each beat predicted by a model that did not train on its record)"
     )
+    lines.append(format_report(np.asarray(card["validation"]["confusion"]), validation_title))
     lines += [
         "## Limits",
         "",
@@ -103,6 +109,19 @@ def render_model_card(card: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _selection_line(card: dict) -> str:
+    training, validation = card["training"], card["validation"]
+    if training["validation_records"]:
+        return (
+            "- Validation records (model selection and logit offsets): "
+            f"{' '.join(training['validation_records'])}."
+        )
+    return (
+        f"- Selection: {validation['method']}. The epoch count was fixed in advance, and the logit "
+        f"offsets were tuned on the pooled held-out logits of {', '.join(validation['protocol_runs'])}."
+    )
 
 
 def write_model_card_markdown(card: dict, weights_path: Path) -> Path:

@@ -1,18 +1,24 @@
 """Train the LTC beat classifier on DS1 of the MIT-BIH inter-patient split.
 
     python -m model.train [--epochs 60] [--seeds 1 2 3] [--out resources/ltc_beat_classifier.eqx]
+    python -m model.train --epochs 30 --seeds 1 --offsets-from runs/ds1_protocol/NAME.npz [...]
 
-Validation records are drawn from DS1 only. The epoch and seed with the best
-validation score are kept, and per-class logit offsets are then tuned on the
-same validation records. DS2 is never read here.
+The first form holds out five DS1 validation records: the epoch and seed with
+the best validation score are kept, and per-class logit offsets are tuned on
+the same records. The second trains on all of DS1 for a fixed number of
+epochs, the number that `benchmarks/ds1_protocol.py` ran, and tunes the
+offsets on that protocol's held-out logits, so every DS1 record helps train
+and no choice rests on the model's own training beats. DS2 is never read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import equinox as eqx
@@ -63,6 +69,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="summary of the RR jumps around each beat that forms the irregularity feature",
     )
     parser.add_argument(
+        "--template-beats",
+        type=int,
+        default=InputConfig.template_beats,
+        help="consecutive beats whose median window is the dominant beat",
+    )
+    parser.add_argument(
+        "--morphology",
+        action="store_true",
+        help="add five scalar comparisons of the QRS with the dominant beat (model.morphology)",
+    )
+    parser.add_argument(
         "--class-weight-power",
         type=float,
         default=0.5,
@@ -78,6 +95,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--solver", default="fused", help="fused, euler, heun or tsit5")
     parser.add_argument("--steps-per-sample", type=int, default=2, help="solver steps per input sample")
     parser.add_argument("--validation", nargs="+", default=list(VALIDATION_RECORDS))
+    parser.add_argument(
+        "--offsets-from",
+        type=Path,
+        nargs="+",
+        metavar="NPZ",
+        help="train on all of DS1 with no validation records and tune the logit offsets on the "
+        "held-out logits of these benchmarks/ds1_protocol.py runs (made with the same inputs)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS, help="weights file to write")
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
@@ -206,6 +231,8 @@ def input_config_from(args: argparse.Namespace) -> InputConfig:
         template_channel=not args.no_template,
         rhythm_irregularity=not args.no_irregularity,
         irregularity_statistic=args.irregularity_statistic,
+        morphology_features=args.morphology,
+        template_beats=args.template_beats,
     )
 
 
@@ -225,7 +252,7 @@ def train_one_seed(
     input_config = input_config_from(args)
     if args.architecture == "ltc":
         wiring_config = WiringConfig(
-            n_inputs=input_config.n_ecg_channels + input_config.n_rr_features,
+            n_inputs=input_config.n_ecg_channels + input_config.n_scalar_inputs,
             n_ecg_inputs=input_config.n_ecg_channels,
         )
         model = BeatClassifier(input_config, wiring_config, solver_config, key=jax.random.PRNGKey(seed))
@@ -290,6 +317,59 @@ def train_one_seed(
     return best_model, best_score, {"seed": seed, "best_epoch": best_epoch + 1, "train_s": time.monotonic() - started}
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+@dataclass
+class HeldOutLogits:
+    """Held-out predictions of `benchmarks/ds1_protocol.py` runs on every DS1 beat, pooled."""
+
+    log_probabilities: np.ndarray
+    """float64 (n_beats, classes): log of the runs' mean class probabilities."""
+    label: np.ndarray
+    fold: np.ndarray
+    """int8 (n_beats,): the fold whose model did not see each beat."""
+    options: list[list[str]]
+    """The training options of each run."""
+
+
+def load_held_out(paths: list[Path]) -> HeldOutLogits:
+    """Average the class probabilities of protocol runs made on the same beats and folds."""
+    runs = [np.load(path) for path in paths]
+    label, fold = runs[0]["label"], runs[0]["fold"]
+    for path, other in zip(paths[1:], runs[1:]):
+        if not (np.array_equal(other["label"], label) and np.array_equal(other["fold"], fold)):
+            raise ValueError(f"{path} was not made on the same beats and folds as {paths[0]}; they cannot be pooled.")
+    probabilities = np.mean([np.exp(log_softmax(run["logits"].astype(np.float64))) for run in runs], axis=0)
+    return HeldOutLogits(
+        log_probabilities=np.log(np.maximum(probabilities, 1e-12)),
+        label=label,
+        fold=fold,
+        options=[json.loads(str(run["options"])) for run in runs],
+    )
+
+
+def cross_fitted_predictions(held_out: HeldOutLogits) -> np.ndarray:
+    """Predict each fold with logit offsets tuned on the held-out predictions of the other folds."""
+    predicted = np.zeros(len(held_out.label), dtype=np.int64)
+    for fold_index in np.unique(held_out.fold):
+        inside = held_out.fold == fold_index
+        offsets = tune_logit_offsets(held_out.log_probabilities[~inside], held_out.label[~inside])
+        predicted[inside] = np.argmax(held_out.log_probabilities[inside] + offsets, axis=1)
+    return predicted
+
+
+def _check_protocol_inputs(held_out: HeldOutLogits, paths: list[Path], input_config: InputConfig) -> None:
+    for path, options in zip(paths, held_out.options):
+        if input_config_from(parse_args(options)) != input_config:
+            raise ValueError(
+                f"{path} was made with other inputs ({' '.join(options)}); "
+                "its offsets do not fit this model. Pass the same input options."
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s")
@@ -297,30 +377,47 @@ def main(argv: list[str] | None = None) -> int:
     input_config = input_config_from(args)
     solver_config = SolverConfig(args.solver, args.steps_per_sample)
 
+    held_out = None
+    if args.offsets_from:
+        if len(args.seeds) != 1:
+            raise SystemExit("--offsets-from trains one model on all of DS1: give one seed.")
+        held_out = load_held_out(args.offsets_from)
+        _check_protocol_inputs(held_out, args.offsets_from, input_config)
+        args.validation = []
+
     train_records = [name for name in DS1_RECORDS if name not in args.validation]
     logger.info("loading %d training and %d validation records", len(train_records), len(args.validation))
     train_set = load_beat_set(train_records, data_dir / "mitdb", input_config)
-    validation_set = load_beat_set(list(args.validation), data_dir / "mitdb", input_config)
+    validation_set = load_beat_set(list(args.validation), data_dir / "mitdb", input_config) if args.validation else None
     noise_tracks = load_noise(data_dir / "nstdb-noise", input_config)
-    logger.info(
-        "training beats per class %s, validation %s",
-        np.bincount(train_set.label, minlength=5).tolist(),
-        np.bincount(validation_set.label, minlength=5).tolist(),
-    )
+    logger.info("training beats per class %s", np.bincount(train_set.label, minlength=5).tolist())
 
     started = time.monotonic()
     results = [
         train_one_seed(seed, args, train_set, validation_set, noise_tracks, solver_config)
         for seed in args.seeds
     ]
-    model, score, history = max(results, key=lambda result: result[1])
-    logger.info("best seed %d (validation score %.3f)", history["seed"], score)
+    model, score, history = max(results, key=lambda result: -np.inf if np.isnan(result[1]) else result[1])
 
-    logits = logits_for(model, validation_set, 512)
-    offsets = tune_logit_offsets(logits, validation_set.label)
+    if held_out is not None:
+        offsets = tune_logit_offsets(held_out.log_probabilities, held_out.label)
+        counts = confusion_matrix(held_out.label, cross_fitted_predictions(held_out))
+        validation = {
+            "method": (
+                "5-fold record-wise cross-validation inside DS1 (benchmarks/ds1_protocol.py); "
+                "each fold scored with offsets tuned on the other four"
+            ),
+            "protocol_runs": [path.name for path in args.offsets_from],
+        }
+        logger.info("logit offsets %s from %d protocol runs", offsets.tolist(), len(args.offsets_from))
+    else:
+        logger.info("best seed %d (validation score %.3f)", history["seed"], score)
+        logits = logits_for(model, validation_set, 512)
+        offsets = tune_logit_offsets(logits, validation_set.label)
+        counts = confusion_matrix(validation_set.label, np.argmax(logits + offsets, axis=1))
+        validation = {"method": "held-out DS1 records " + " ".join(args.validation)}
     model = add_logit_offsets(model, offsets)
-    counts = confusion_matrix(validation_set.label, np.argmax(logits + offsets, axis=1))
-    logger.info("logit offsets %s, tuned validation score %.3f", offsets.tolist(), selection_score(counts))
+    logger.info("logit offsets %s, validation score %.3f", offsets.tolist(), selection_score(counts))
 
     card = {
         "name": "Liquid ECG LTC beat classifier" if args.architecture == "ltc" else f"{args.architecture.upper()} baseline",
@@ -339,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             "epochs": args.epochs,
             "seeds_tried": list(args.seeds),
             "chosen": history,
-            "seed_scores": [round(result[1], 4) for result in results],
+            "seed_scores": [None if np.isnan(result[1]) else round(result[1], 4) for result in results],
             "learning_rate": args.learning_rate,
             "batch_size": args.batch_size,
             "normal_per_epoch": args.normal_per_epoch,
@@ -349,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             "training_time_s": round(time.monotonic() - started, 1),
         },
         "validation": {
+            **validation,
             "score_mean_f1_nsv": round(selection_score(counts), 4),
             "confusion": counts.tolist(),
             "per_class": class_statistics(counts),

@@ -1,11 +1,21 @@
-"""Training helpers: class weights and the rhythm-swap augmentation."""
+"""Training helpers: class weights, the rhythm-swap augmentation and offsets from held-out logits."""
 
 from __future__ import annotations
 
-import numpy as np
+import json
 
+import numpy as np
+import pytest
+
+from model.preprocess import InputConfig
 from model.records import AAMI_CLASSES
-from model.train import class_weights, swap_rhythm
+from model.train import (
+    _check_protocol_inputs,
+    class_weights,
+    cross_fitted_predictions,
+    load_held_out,
+    swap_rhythm,
+)
 
 N, S, V = (AAMI_CLASSES.index(name) for name in "NSV")
 
@@ -46,3 +56,58 @@ def test_rhythm_swap_off_returns_input():
     donors = {N: rr[:1], V: rr[1:]}
 
     assert swap_rhythm(rr, labels, donors, 0.0, np.random.default_rng(0)) is rr
+
+
+def _protocol_run(path, logits, label, fold, options):
+    np.savez(path, logits=logits, label=label, fold=fold, options=json.dumps(options), seconds=1.0)
+    return path
+
+
+def test_cross_fitted_offsets_come_from_the_other_folds(tmp_path):
+    # Fold 0 holds S beats whose S logit is 1 below N; fold 1 holds N beats
+    # with the same logits and a few clear S beats. Offsets tuned on fold 1
+    # cannot favour S, so fold 0's S beats stay N although an S offset tuned
+    # on fold 0 itself would fix them; fold 1 gets fold 0's S offset instead.
+    label = np.array([S] * 50 + [N] * 50 + [S] * 5, dtype=np.int8)
+    fold = np.array([0] * 50 + [1] * 50 + [1] * 5, dtype=np.int8)
+    logits = np.zeros((len(label), 5), dtype=np.float32)
+    logits[:, N] = 1.0
+    logits[label == V, V] = 3.0
+    logits[100:, S] = 3.0
+    run = _protocol_run(tmp_path / "a.npz", logits, label, fold, ["--seeds", "1"])
+
+    held_out = load_held_out([run])
+    predicted = cross_fitted_predictions(held_out)
+
+    assert np.all(predicted[:50] == N)
+    assert np.all(predicted[50:100] == S)
+    assert np.all(predicted[100:] == S)
+
+
+def test_pooled_runs_average_probabilities_and_refuse_other_beats(tmp_path):
+    label = np.array([N, V], dtype=np.int8)
+    fold = np.array([0, 1], dtype=np.int8)
+    sure_n = np.array([[5.0, 0, 0, 0, 0], [5.0, 0, 0, 0, 0]], dtype=np.float32)
+    sure_v = np.array([[0, 0, 5.0, 0, 0], [0, 0, 5.0, 0, 0]], dtype=np.float32)
+    first = _protocol_run(tmp_path / "n.npz", sure_n, label, fold, ["--seeds", "1"])
+    second = _protocol_run(tmp_path / "v.npz", sure_v, label, fold, ["--seeds", "2"])
+
+    pooled = load_held_out([first, second])
+    probabilities = np.exp(pooled.log_probabilities)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert probabilities[0, N] == pytest.approx(probabilities[0, V])
+
+    other = _protocol_run(tmp_path / "o.npz", sure_n, label, np.array([1, 0], np.int8), ["--seeds", "1"])
+    with pytest.raises(ValueError, match="same beats and folds"):
+        load_held_out([first, other])
+
+
+def test_offsets_from_runs_with_other_inputs_are_refused(tmp_path):
+    label = np.array([N], dtype=np.int8)
+    run = _protocol_run(tmp_path / "m.npz", np.zeros((1, 5), np.float32), label, np.zeros(1, np.int8),
+                        ["--morphology", "--seeds", "1"])
+    held_out = load_held_out([run])
+
+    with pytest.raises(ValueError, match="other inputs"):
+        _check_protocol_inputs(held_out, [run], InputConfig())
+    _check_protocol_inputs(held_out, [run], InputConfig(morphology_features=True))
