@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from desktop_app.review_panel import ReviewPanel
 from model.records import AAMI_CLASSES
 from desktop_app.review_report import write_review_pdf
+from desktop_app.time_axis import format_clock_time
 from model.review import Review, ReviewError, ReviewStore, default_reviewer, format_summary, open_review
 from model.review_export import write_review_csv
 
@@ -34,6 +35,7 @@ REVIEWER_SETTING = "review/reviewer"
 SELECTED_BEAT_PEN = pg.mkPen("#0f766e", width=2)
 CLICK_TOLERANCE_PX = 8
 """A click on the waveform selects the nearest beat within this many pixels."""
+OUT_OF_VIEW_MESSAGE_MS = 5000
 
 CLASS_KEYS = {letter: letter for letter in AAMI_CLASSES}
 """Key of each AAMI class verdict: the class letter itself."""
@@ -181,6 +183,7 @@ class ReviewController(QtCore.QObject):
     def label_current(self, aami: str) -> None:
         beat = self.current_beat()
         if beat is not None:
+            self._bring_into_view(beat)
             self.review.set_class(beat, aami)
             self._after_verdict(beat)
 
@@ -188,6 +191,7 @@ class ReviewController(QtCore.QObject):
         beat = self.current_beat()
         if beat is None:
             return
+        self._bring_into_view(beat)
         if self.review.accept_model(beat) is None:
             self.window.statusBar().showMessage("The model has no label for this beat yet.", 5000)
             return
@@ -197,6 +201,7 @@ class ReviewController(QtCore.QObject):
         beat = self.current_beat()
         if beat is None:
             return
+        self._bring_into_view(beat)
         if self.review.accept_reference(beat) is None:
             self.window.statusBar().showMessage("This beat has no reference label (detected beat).", 5000)
             return
@@ -205,8 +210,23 @@ class ReviewController(QtCore.QObject):
     def clear_current(self) -> None:
         beat = self.current_beat()
         if beat is not None and beat in self.review.verdicts:
+            self._bring_into_view(beat)
             self.review.clear_verdict(beat)
             self._after_verdict(beat)
+
+    def choose_symbol(self) -> None:
+        """Open the MIT symbol list for the selected beat, after bringing the beat into view."""
+        beat = self.current_beat()
+        if beat is not None:
+            self._bring_into_view(beat)
+        self.panel.show_symbol_list()
+
+    def edit_note(self) -> None:
+        """Move the focus to the note field of the selected beat, after bringing the beat into view."""
+        beat = self.current_beat()
+        if beat is not None:
+            self._bring_into_view(beat)
+        self.panel.focus_note()
 
     def go_to_disagreement(self, step: int) -> None:
         """Select the next (`step` 1) or previous (`step` -1) disagreement in the table's row order, wrapping at the ends."""
@@ -247,6 +267,18 @@ class ReviewController(QtCore.QObject):
         self.panel.refresh([beat])
         self.verdict_saved.emit(beat)
 
+    def _bring_into_view(self, beat: int) -> None:
+        """Centre the waveform on `beat` when it is out of view, so the reviewer sees which beat a key acts on."""
+        time_s = self.review.time_s(beat)
+        start_s, end_s = self.window.lead_column.visible_range()
+        if start_s <= time_s <= end_s:
+            return
+        self._centre_view_on(time_s)
+        self.window.statusBar().showMessage(
+            f"Beat {beat + 1} at {format_clock_time(time_s, 1)} was out of view, so the view moved to it.",
+            OUT_OF_VIEW_MESSAGE_MS,
+        )
+
     def _on_note_entered(self, beat: int, note: str) -> None:
         if self.review is not None:
             self.review.set_note(beat, note)
@@ -265,12 +297,16 @@ class ReviewController(QtCore.QObject):
             return
         time_s = self.review.time_s(beat)
         if self._centre_on_selection:
-            start_s, end_s = self.window.lead_column.visible_range()
-            half_width_s = max(end_s - start_s, 1.0) / 2
-            self.window.lead_column.set_x_range(time_s - half_width_s, time_s + half_width_s)
+            self._centre_view_on(time_s)
         for line in self.selected_beat_lines:
             line.setValue(time_s)
             line.show()
+
+    def _centre_view_on(self, time_s: float) -> None:
+        """Centre the waveform on `time_s`, keeping the zoom (at least 1 s wide)."""
+        start_s, end_s = self.window.lead_column.visible_range()
+        half_width_s = max(end_s - start_s, 1.0) / 2
+        self.window.lead_column.set_x_range(time_s - half_width_s, time_s + half_width_s)
 
     def _add_selected_beat_lines(self) -> None:
         lead_column = self.window.lead_column
@@ -314,10 +350,10 @@ class ReviewController(QtCore.QObject):
         handlers = {
             "Next disagreement": lambda: self.go_to_disagreement(1),
             "Previous disagreement": lambda: self.go_to_disagreement(-1),
-            "Choose the MIT symbol": self.panel.show_symbol_list,
+            "Choose the MIT symbol": self.choose_symbol,
             "Accept the model's label": self.accept_model,
             "Accept the reference label": self.accept_reference,
-            "Edit the note (Enter saves, Escape cancels)": self.panel.focus_note,
+            "Edit the note (Enter saves, Escape cancels)": self.edit_note,
             "Clear the verdict": self.clear_current,
         }
         for letter in CLASS_KEYS:

@@ -208,6 +208,59 @@ def test_row_and_waveform_stay_in_sync(qtbot, tmp_path, linked_record_100):
     assert controller.panel.current_beat() == 1002
 
 
+def test_verdict_key_brings_beat_into_view(qtbot, tmp_path, linked_record_100):
+    window = make_window(qtbot, tmp_path)
+    open_without_model(qtbot, window, linked_record_100)
+    give_model_labels(window)
+    controller = window.review_controller
+    panel = controller.panel
+    lead_column = window.lead_column
+    beat_times_s = window.record.beats.sample / window.record.fs
+
+    def view_centre_s() -> float:
+        start_s, end_s = lead_column.visible_range()
+        return (start_s + end_s) / 2
+
+    # The reviewer selects beat 1000 and scrolls to the end of the record, so the table keeps the selection.
+    panel.select_beat(1000)
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_End)
+    start_s, end_s = lead_column.visible_range()
+    assert end_s < beat_times_s[1000] or beat_times_s[1000] < start_s
+    assert panel.table_view.hasFocus()
+
+    press(qtbot, window, QtCore.Qt.Key.Key_V)
+    assert controller.review.verdicts[1000].symbol == "V"
+    assert view_centre_s() == pytest.approx(beat_times_s[1000], abs=0.01)
+    start_s, end_s = lead_column.visible_range()
+    assert end_s - start_s == pytest.approx(10.0, abs=0.01)
+    assert window.statusBar().currentMessage().startswith("Beat 1001 at ")
+    assert "out of view" in window.statusBar().currentMessage()
+
+    # A beat already in view stays where it is on the screen, and no message appears.
+    lead_column.set_x_range(beat_times_s[1000] - 1.0, beat_times_s[1000] + 9.0)
+    window.statusBar().clearMessage()
+    press(qtbot, window, QtCore.Qt.Key.Key_S)
+    assert controller.review.verdicts[1000].symbol == "A"
+    assert lead_column.visible_range() == pytest.approx((beat_times_s[1000] - 1.0, beat_times_s[1000] + 9.0), abs=1e-6)
+    assert window.statusBar().currentMessage() == ""
+
+    # Accept, clear and the note key also bring the selected beat into view.
+    for key, expected in ((QtCore.Qt.Key.Key_A, "N"), (QtCore.Qt.Key.Key_Delete, None)):
+        qtbot.keyClick(window, QtCore.Qt.Key.Key_Home)
+        press(qtbot, window, key)
+        assert view_centre_s() == pytest.approx(beat_times_s[1000], abs=0.01)
+        verdict = controller.review.verdicts.get(1000)
+        assert (verdict.symbol if verdict else None) == expected
+
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Home)
+    press(qtbot, window, QtCore.Qt.Key.Key_E)
+    assert panel.note_edit.hasFocus()
+    assert view_centre_s() == pytest.approx(beat_times_s[1000], abs=0.01)
+    qtbot.keyClicks(panel.note_edit, "check lead V1")
+    qtbot.keyClick(panel.note_edit, QtCore.Qt.Key.Key_Return)
+    assert controller.review.verdicts[1000].note == "check lead V1"
+
+
 def test_read_only_folder_saves_elsewhere(qtbot, tmp_path, record_100_path, user_data_home):
     record_folder = record_100_path.parent
     files_before = sorted(path.name for path in record_folder.iterdir())
