@@ -86,8 +86,10 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.trace_gaps: dict[int, list[tuple[int, int]]] = {}
         """Per signal index, [start, stop) sample ranges left out of the lead's curve (an overlay draws them)."""
         self.paper_pixels_per_mm: float | None = None
-        self._applying_paper_scale = False
         """Screen density while paper scale (25 mm/s, 10 mm/mV) is on, else None."""
+        self._applying_paper_scale = False
+        self.selected_time_s: float | None = None
+        """Time in seconds of the beat selected in the review controller, or None when no beat is selected."""
         self.beat_marker_layer = BeatMarkerLayer(self)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -145,6 +147,7 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         self.lead_curves = []
         self.lead_y_ranges = []
         self.trace_gaps = {}
+        self.selected_time_s = None
 
     def set_trace_gaps(self, channel: int, gaps: list[tuple[int, int]]) -> None:
         """Leave the [start, stop) sample ranges `gaps` out of lead `channel`'s curve, or draw it whole for an empty list."""
@@ -196,39 +199,44 @@ class LeadColumn(pg.GraphicsLayoutWidget):
         if self.record is not None:
             self.set_x_range(0.0, self.record.duration_s)
 
-    def set_paper_scale(self, pixels_per_mm: float | None) -> None:
+    def set_paper_scale(self, pixels_per_mm: float | None, centre_s: float | None = None) -> None:
         """Show 25 mm/s and 10 mm/mV at `pixels_per_mm` logical pixels per millimetre, or turn it off (None).
 
-        Paper scale keeps the view's centre. It stays on through resizes and scrolling,
-        and the mouse wheel cannot change it. Turning it off restores each lead's own
-        amplitude range.
+        Paper scale centres the view on `centre_s` seconds, by default on the view's
+        centre. It stays on through resizes and scrolling, and the mouse wheel cannot
+        change it. When a resize changes the time span, the view centres on the
+        selected beat if that beat was in view. Turning paper scale off restores each
+        lead's own amplitude range.
         """
         self.paper_pixels_per_mm = pixels_per_mm
         if pixels_per_mm is None:
             for plot, y_range in zip(self.lead_plots, self.lead_y_ranges):
                 plot.setYRange(*y_range, padding=0.0)
             return
-        self._apply_paper_scale()
+        self._apply_paper_scale(centre_s=centre_s)
 
-    def _apply_paper_scale(self, *args: object) -> None:
+    def _apply_paper_scale(self, *args: object, centre_s: float | None = None) -> None:
         pixels_per_mm = self.paper_pixels_per_mm
         if pixels_per_mm is None or self.strip_plot is None or not self.lead_plots or self._applying_paper_scale:
             return
         # Setting the range emits the range signal that calls this method again.
         self._applying_paper_scale = True
         try:
-            self._fit_paper_scale(pixels_per_mm)
+            self._fit_paper_scale(pixels_per_mm, centre_s)
         finally:
             self._applying_paper_scale = False
 
-    def _fit_paper_scale(self, pixels_per_mm: float) -> None:
+    def _fit_paper_scale(self, pixels_per_mm: float, centre_s: float | None) -> None:
+        """Set the time and amplitude spans of paper scale, centring the time span on `centre_s` when given."""
         width_px = self.lead_plots[0].getViewBox().width()
         if width_px <= 1:
             return
         span_s = paper_span_s(width_px, pixels_per_mm)
         start_s, end_s = self.visible_range()
-        if abs((end_s - start_s) - span_s) > 1e-6 * span_s:
-            centre_s = (start_s + end_s) / 2
+        if centre_s is None and abs((end_s - start_s) - span_s) > 1e-6 * span_s:
+            # A resize, or a mouse-wheel zoom that paper scale undoes, changed the span.
+            centre_s = self._paper_refit_centre_s(start_s, end_s)
+        if centre_s is not None:
             self.set_x_range(centre_s - span_s / 2, centre_s + span_s / 2)
         for plot in self.lead_plots:
             view_box = plot.getViewBox()
@@ -237,6 +245,13 @@ class LeadColumn(pg.GraphicsLayoutWidget):
             if abs((high_mv - low_mv) - span_mv) > 1e-6 * span_mv:
                 centre_mv = (low_mv + high_mv) / 2
                 plot.setYRange(centre_mv - span_mv / 2, centre_mv + span_mv / 2, padding=0.0)
+
+    def _paper_refit_centre_s(self, start_s: float, end_s: float) -> float:
+        """Return the selected beat's time when it lies in [start_s, end_s], else the middle of that range."""
+        selected_s = self.selected_time_s
+        if selected_s is not None and start_s <= selected_s <= end_s:
+            return selected_s
+        return (start_s + end_s) / 2
 
     def _on_view_range_changed(self, view_box: pg.ViewBox, x_range: tuple[float, float]) -> None:
         if self.overview is not None:

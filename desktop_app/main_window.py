@@ -291,13 +291,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @QtCore.Slot(bool)
     def set_paper_scale(self, enabled: bool) -> None:
-        """Draw the leads at 25 mm/s and 10 mm/mV on this screen, or return to free zoom."""
+        """Draw the leads at 25 mm/s and 10 mm/mV on this screen around the selected beat, or return to free zoom."""
         if not enabled:
             if self.lead_column.paper_pixels_per_mm is not None:
                 self.lead_column.set_paper_scale(None)
             return
         density = screen_density(self, self.settings)
-        self.lead_column.set_paper_scale(density.pixels_per_mm)
+        # Without a selected beat, selected_time_s is None and the view keeps its centre.
+        self.lead_column.set_paper_scale(density.pixels_per_mm, centre_s=self.lead_column.selected_time_s)
         self.statusBar().showMessage(f"Paper scale 25 mm/s, 10 mm/mV: {density.describe()}.", 10_000)
 
     def calibrate_screen(self) -> CalibrationDialog:

@@ -296,6 +296,7 @@ class ReviewController(QtCore.QObject):
         if self.review is None:
             return
         time_s = self.review.time_s(beat)
+        self.window.lead_column.selected_time_s = time_s
         if self._centre_on_selection:
             self._centre_view_on(time_s)
         for line in self.selected_beat_lines:

@@ -66,6 +66,43 @@ def test_paper_scale_follows_resize(qtbot, window: MainWindow) -> None:
         assert plot.getViewBox().viewRange()[1] == pytest.approx([low, high])
 
 
+def view_centre_s(window: MainWindow) -> float:
+    start_s, end_s = window.lead_column.visible_range()
+    return (start_s + end_s) / 2
+
+
+def test_paper_scale_centres_selected_beat(qtbot, window: MainWindow) -> None:
+    beat_time_s = window.record.beats.sample[1000] / window.record.fs
+    window.review_controller.panel.select_beat(1000)
+    # Scrolling by a quarter of the view leaves the selected beat in view but off centre.
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Right)
+    assert view_centre_s(window) == pytest.approx(beat_time_s + 2.5, abs=0.01)
+
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_1, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert window.paper_scale_action.isChecked()
+    assert_paper_scale(window)
+    assert view_centre_s(window) == pytest.approx(beat_time_s, abs=0.01)
+
+    # After a scroll the beat is off centre again, and a wider window brings it back to the centre.
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Right)
+    start_s, end_s = window.lead_column.visible_range()
+    assert start_s < beat_time_s < view_centre_s(window) - 0.5
+    width_px = spans(window)[0][1]
+    window.resize(1600, 900)
+    qtbot.waitUntil(lambda: spans(window)[0][1] > width_px + 100, timeout=5000)
+    assert_paper_scale(window)
+    assert view_centre_s(window) == pytest.approx(beat_time_s, abs=0.01)
+
+    # A beat scrolled out of view stays out of view through a resize, and the view keeps its centre.
+    window.lead_column.scroll_by(2.0)
+    centre_s = view_centre_s(window)
+    width_px = spans(window)[0][1]
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: spans(window)[0][1] < width_px - 100, timeout=5000)
+    assert_paper_scale(window)
+    assert view_centre_s(window) == pytest.approx(centre_s, abs=0.01)
+
+
 def test_invalid_calibration_uses_screen(window: MainWindow) -> None:
     window.settings.setValue(PIXELS_PER_MM_SETTING, "wide")
     density = screen_density(window, window.settings)
