@@ -191,7 +191,11 @@ class CounterfactualController(QtCore.QObject):
 
     @QtCore.Slot(object)
     def _on_record_opened(self, record: EcgRecord) -> None:
-        """Start a new, empty session for `record`; the plots were rebuilt, so every item is made again."""
+        """Start a new, empty session for `record`, and place the region around the beat the review selected.
+
+        The plots were rebuilt, so every item is made again. The window emits
+        `record_opened` for a new record and again after a model lead change.
+        """
         self.cancel_search()
         self.state_overlay.hide_change()
         self.record = record
@@ -213,7 +217,7 @@ class CounterfactualController(QtCore.QObject):
         self.panel.set_search_result("")
         self.panel.set_search_beat("No beat selected.")
         if lead_column.lead_plots:
-            self._place_region(record.model_channel, *self._initial_region_s())
+            self._place_region(record.model_channel, *self._opened_record_region_s(record))
         self._update_actions()
 
     def _load_classifier(self) -> Any:
@@ -229,10 +233,20 @@ class CounterfactualController(QtCore.QObject):
 
     # Region
 
-    def _initial_region_s(self) -> tuple[float, float]:
-        start_s, end_s = self.window.lead_column.visible_range()
-        centre_s = (start_s + end_s) / 2
-        return centre_s - REGION_BEFORE_S, centre_s + REGION_AFTER_S
+    def _opened_record_region_s(self, record: EcgRecord) -> tuple[float, float]:
+        """Return the region around the beat selected in `record`'s review, or at the record's start without one."""
+        # The review controller handles record_opened first, so its selection belongs to `record`
+        # unless its review failed to open.
+        review_controller = getattr(self.window, "review_controller", None)
+        review = review_controller.review if review_controller is not None else None
+        beat = review_controller.current_beat() if review is not None and review.record is record else None
+        if beat is None:
+            return 0.0, min(REGION_BEFORE_S + REGION_AFTER_S, record.duration_s)
+        return self._region_around_s(self._beat_time_s(beat))
+
+    def _region_around_s(self, time_s: float) -> tuple[float, float]:
+        """Return 150 ms before to 250 ms after `time_s`, cut to the record's bounds."""
+        return max(0.0, time_s - REGION_BEFORE_S), min(self.record.duration_s, time_s + REGION_AFTER_S)
 
     def _place_region(self, channel: int, start_s: float, stop_s: float) -> None:
         """Put the region on lead `channel` over [start_s, stop_s], moving it to that lead's plot if needed."""
@@ -285,8 +299,7 @@ class CounterfactualController(QtCore.QObject):
         if beat is None or self.record is None:
             self.window.statusBar().showMessage("Select a beat in the Beats table or the waveform first.", 5000)
             return
-        time_s = self._beat_time_s(beat)
-        self._place_region(self.panel.lead(), time_s - REGION_BEFORE_S, time_s + REGION_AFTER_S)
+        self._place_region(self.panel.lead(), *self._region_around_s(self._beat_time_s(beat)))
 
     def _on_region_changed(self, *args: object) -> None:
         if self.region is not None:

@@ -13,6 +13,7 @@ from model.records import AAMI_CLASSES
 
 N, V = AAMI_CLASSES.index("N"), AAMI_CLASSES.index("V")
 JOB_TIMEOUT_MS = 60_000
+CLASSIFY_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture
@@ -27,6 +28,24 @@ def window_233(qtbot, tmp_path: Path, mitdb_dir: Path):
     window.show()
     with qtbot.waitSignal(window.classification_finished, timeout=120_000):
         assert open_record_and_wait(qtbot, window, mitdb_dir / "233.hea")
+    return window
+
+
+@pytest.fixture
+def unclassified_window(qtbot, tmp_path: Path, mitdb_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """A main window showing MIT-BIH record 100 with its reference labels (classification cancelled)."""
+    from desktop_app.main_window import MainWindow
+
+    # Reviews of the read-only records go to a per-user folder, kept inside the test.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
+        assert open_record_and_wait(qtbot, window, mitdb_dir / "100.hea", cancel_classification=True)
+    assert ended.args == ["cancelled"], window.last_error
     return window
 
 
@@ -398,3 +417,38 @@ def test_other_tools_edit_region(qtbot, classified_window):
             controller.reset_action.trigger()
     assert controller.snapshot.edit_count == 0
     assert controller.panel.edit_list.count() == 0
+
+
+def test_region_follows_opened_record(qtbot, unclassified_window, mitdb_dir):
+    window = unclassified_window
+    controller = window.counterfactual_controller
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert controller.dock.isVisible()
+    qtbot.waitUntil(lambda: controller.snapshot is not None, timeout=JOB_TIMEOUT_MS)
+    select_beat(qtbot, window, 1000)
+    start, stop = controller.region_samples()
+    assert start < window.record.beats.sample[1000] < stop
+
+    # Record 233's first beat lies 117 ms after its start, so the region around it is cut at 0 s.
+    with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS):
+        assert open_record_and_wait(qtbot, window, mitdb_dir / "233.hea", cancel_classification=True)
+    record = window.record
+    assert controller.dock.isVisible()
+    assert window.review_controller.current_beat() == 0
+    first_beat_s = record.beats.sample[0] / record.fs
+    assert first_beat_s < 0.15
+    assert controller.region.getRegion() == pytest.approx((0.0, first_beat_s + 0.25), abs=1e-6)
+    assert controller.region.getViewBox() is window.lead_column.lead_plots[0].getViewBox()
+    assert controller.region.isVisible()
+
+    # A model lead change rebuilds the plots, and the region follows the selected beat onto the new lead.
+    with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS):
+        with qtbot.waitSignal(window.record_opened, timeout=JOB_TIMEOUT_MS):
+            window.model_lead_combo.choose_channel(1)
+        window.cancel_classification()
+    assert window.record.model_channel == 1
+    assert window.review_controller.current_beat() == 0
+    assert controller.region_channel == 1
+    assert controller.region.getViewBox() is window.lead_column.lead_plots[1].getViewBox()
+    assert controller.region.getRegion() == pytest.approx((0.0, first_beat_s + 0.25), abs=1e-6)
+
