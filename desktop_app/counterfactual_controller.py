@@ -751,15 +751,31 @@ class CounterfactualController(QtCore.QObject):
         """Ask for a header path outside the record's folder and save the counterfactual there."""
         if self.record is None or self.snapshot is None or self.snapshot.edit_count == 0:
             return
-        folder = self.window.settings.value(FOLDER_SETTING, "") or QtCore.QStandardPaths.writableLocation(
-            QtCore.QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        suggested = Path(folder) / f"{self.record.record_name}{COUNTERFACTUAL_SUFFIX}.hea"
+        suggested = self._save_folder() / f"{self.record.record_name}{COUNTERFACTUAL_SUFFIX}.hea"
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self.window, "Save counterfactual as a WFDB record", str(suggested), "WFDB headers (*.hea)"
         )
         if path:
             self.save_to(Path(path))
+
+    def _save_folder(self) -> Path:
+        """Return the folder the Save As dialog starts in: the last one saved to, else Documents, else home.
+
+        Folders that do not exist are skipped, because the file dialog would start in the
+        working directory instead. The source record's folder is skipped, because saving there is rejected.
+        """
+        location = QtCore.QStandardPaths.writableLocation
+        kinds = QtCore.QStandardPaths.StandardLocation
+        home = location(kinds.HomeLocation)
+        saved_folder = str(self.window.settings.value(FOLDER_SETTING, "") or "")
+        candidates = [saved_folder, location(kinds.DocumentsLocation), home]
+        record_folder = self.record.header_path.parent.resolve()
+        for candidate in candidates:
+            if candidate and Path(candidate).is_dir() and Path(candidate).resolve() != record_folder:
+                return Path(candidate)
+        # NOTE: reached only when the home folder is missing or is the record's own folder, so the
+        # dialog starts in the working directory or in the record's folder, where saving is rejected.
+        return Path(home)
 
     def save_to(self, header_path: Path) -> None:
         """Write the counterfactual as the WFDB record `header_path` (.hea, .dat, .atr) in a job."""
@@ -774,6 +790,7 @@ class CounterfactualController(QtCore.QObject):
 
     def _on_saved(self, header_path: Path) -> None:
         self.window.settings.setValue(FOLDER_SETTING, str(header_path.parent))
+        self.window.settings.sync()
         self.window.statusBar().showMessage(f"Saved the counterfactual as {header_path}", 15_000)
         self.saved.emit(header_path)
 

@@ -452,3 +452,77 @@ def test_region_follows_opened_record(qtbot, unclassified_window, mitdb_dir):
     assert controller.region.getViewBox() is window.lead_column.lead_plots[1].getViewBox()
     assert controller.region.getRegion() == pytest.approx((0.0, first_beat_s + 0.25), abs=1e-6)
 
+
+def save_dialog_folder(qtbot, controller, save_path: Path | None = None) -> Path | None:
+    """Choose Save Counterfactual As and return the folder its file dialog shows first, or None without a dialog.
+
+    The dialog is then cancelled, or accepted with the file name `save_path`.
+    """
+    folders: list[Path] = []
+    attempts = 0
+
+    def answer_dialog() -> None:
+        nonlocal attempts
+        attempts += 1
+        dialogs = [
+            widget
+            for widget in QtWidgets.QApplication.topLevelWidgets()
+            if isinstance(widget, QtWidgets.QFileDialog) and widget.isVisible()
+        ]
+        if not dialogs:
+            if attempts < 100:
+                QtCore.QTimer.singleShot(50, answer_dialog)
+            return
+        dialog = dialogs[0]
+        folders.append(Path(dialog.directory().absolutePath()))
+        if save_path is None:
+            dialog.reject()
+        else:
+            dialog.selectFile(str(save_path))
+            dialog.accept()
+
+    QtCore.QTimer.singleShot(0, answer_dialog)
+    controller.save_action.trigger()
+    return folders[0] if folders else None
+
+
+def test_save_dialog_start_folder(qtbot, unclassified_window, tmp_path, mitdb_dir, monkeypatch):
+    from desktop_app.counterfactual_controller import FOLDER_SETTING
+
+    window = unclassified_window
+    controller = open_editor(qtbot, window)
+    select_beat(qtbot, window, 300)
+    apply_tool(qtbot, controller, "scale", 2.0)
+    # A user whose home folder has no Documents folder yet.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    assert Path.cwd() != home
+
+    assert save_dialog_folder(qtbot, controller) == home
+
+    documents = home / "Documents"
+    documents.mkdir()
+    assert save_dialog_folder(qtbot, controller) == documents
+
+    # The source record's folder is never offered, even when the setting names it.
+    window.settings.setValue(FOLDER_SETTING, str(mitdb_dir))
+    assert save_dialog_folder(qtbot, controller) == documents
+
+    # A save stores its folder in the settings file, and the next dialog starts there.
+    saved_folder = tmp_path / "counterfactuals"
+    saved_folder.mkdir()
+    with qtbot.waitSignal(controller.saved, timeout=JOB_TIMEOUT_MS) as saved:
+        assert save_dialog_folder(qtbot, controller, saved_folder / "100_cf.hea") == documents
+    assert saved.args[0] == saved_folder / "100_cf.hea"
+    controller.saved_box.close()
+    stored = QtCore.QSettings(window.settings.fileName(), QtCore.QSettings.Format.IniFormat)
+    assert stored.value(FOLDER_SETTING) == str(saved_folder)
+    assert save_dialog_folder(qtbot, controller) == saved_folder
+
+    # A saved folder deleted since then is skipped.
+    for file in saved_folder.iterdir():
+        file.unlink()
+    saved_folder.rmdir()
+    assert save_dialog_folder(qtbot, controller) == documents
