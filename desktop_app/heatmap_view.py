@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from desktop_app.lead_column import LAYOUT_MARGINS_PX, RIGHT_COLUMN_WIDTH_PX, configure_plot_axes
 from desktop_app.time_axis import TimeAxisItem, format_clock_time
@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 COLORMAP_NAME = "CET-D1A"
 """A diverging map: neuron states are signed, and zero is the neutral middle."""
 ROLE_SEPARATOR_COLOR = "#374151"
+PLACEHOLDER_PADDING_PX = 16
+"""Space left free on each side of the placeholder text, which wraps to the plot's width less this padding."""
 TRACE_HEIGHT_PX = 90
 """Height of the single-neuron trace shown under the heatmap."""
 
@@ -120,8 +122,11 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
             anchor=(0.5, 0.5),
         )
         self.placeholder.setObjectName("heatmap_placeholder")
+        centred = QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        self.placeholder.textItem.document().setDefaultTextOption(centred)
         self.plot.addItem(self.placeholder, ignoreBounds=True)
         self.plot.getViewBox().sigRangeChanged.connect(self._centre_placeholder)
+        self.plot.getViewBox().sigResized.connect(self._centre_placeholder)
         self._separators: list[pg.InfiniteLine] = []
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -229,7 +234,9 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
                 self._separators.append(line)
 
     def _centre_placeholder(self, *args: object) -> None:
-        (x_low, x_high), (y_low, y_high) = self.plot.getViewBox().viewRange()
+        view_box = self.plot.getViewBox()
+        (x_low, x_high), (y_low, y_high) = view_box.viewRange()
+        self.placeholder.setTextWidth(max(view_box.width() - 2 * PLACEHOLDER_PADDING_PX, PLACEHOLDER_PADDING_PX))
         self.placeholder.setPos((x_low + x_high) / 2, (y_low + y_high) / 2)
 
     def _on_mouse_moved(self, scene_pos: object) -> None:

@@ -7,6 +7,7 @@ import logging
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.beat_table import BEAT_ROLE, BeatFilterProxy, BeatTableModel
+from desktop_app.narrow_layout import FlowLayout, WrappingLabel
 from model.records import AAMI_CLASSES
 from model.review import MIT_BEAT_SYMBOLS, MIT_SYMBOL_NAMES, SYMBOL_TO_AAMI, Review
 
@@ -60,12 +61,11 @@ class ReviewPanel(QtWidgets.QWidget):
         panel_layout.addWidget(self._build_table(), 1)
         panel_layout.addLayout(self._build_verdict_row())
 
-        self.progress_label = QtWidgets.QLabel()
+        self.progress_label = WrappingLabel()
         self.progress_label.setObjectName("review_progress_label")
         panel_layout.addWidget(self.progress_label)
-        self.save_location_label = QtWidgets.QLabel()
+        self.save_location_label = WrappingLabel()
         self.save_location_label.setObjectName("save_location_label")
-        self.save_location_label.setWordWrap(True)
         self.save_location_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save_location_label.setStyleSheet("color: #4b5563;")
         panel_layout.addWidget(self.save_location_label)
@@ -73,7 +73,8 @@ class ReviewPanel(QtWidgets.QWidget):
     # Building
 
     def _build_filter_row(self) -> QtWidgets.QLayout:
-        filter_row = QtWidgets.QHBoxLayout()
+        # The filters wrap to more rows when the dock is narrow, so the dock can be as narrow as the widest filter.
+        filter_row = FlowLayout()
         self.disagreements_filter = QtWidgets.QCheckBox("Disagreements")
         self.disagreements_filter.setObjectName("disagreements_filter")
         self.disagreements_filter.setToolTip("Show only beats where the reference, model and reviewer labels differ")
@@ -100,10 +101,18 @@ class ReviewPanel(QtWidgets.QWidget):
             self.confidence_threshold,
             self.unreviewed_filter,
         ):
-            filter_row.addWidget(widget)
             # Keys must reach the window's review shortcuts, not toggle a filter that kept the focus.
             widget.setFocusPolicy(QtCore.Qt.FocusPolicy.ClickFocus)
-        filter_row.addStretch(1)
+
+        # The threshold stays beside its check box when the row wraps.
+        confidence_pair = QtWidgets.QWidget()
+        confidence_layout = QtWidgets.QHBoxLayout(confidence_pair)
+        confidence_layout.setContentsMargins(0, 0, 0, 0)
+        confidence_layout.setSpacing(2)
+        confidence_layout.addWidget(self.confidence_filter)
+        confidence_layout.addWidget(self.confidence_threshold)
+        for widget in (self.disagreements_filter, self.class_filter, confidence_pair, self.unreviewed_filter):
+            filter_row.addWidget(widget)
 
         self.disagreements_filter.toggled.connect(self._apply_filters)
         self.class_filter.currentTextChanged.connect(self._apply_filters)
@@ -143,6 +152,11 @@ class ReviewPanel(QtWidgets.QWidget):
             self.symbol_combo.addItem(f"{symbol}  {SYMBOL_TO_AAMI[symbol]}: {MIT_SYMBOL_NAMES[symbol]}", symbol)
         self.symbol_combo.setCurrentIndex(-1)
         self.symbol_combo.setPlaceholderText("MIT symbol")
+        # The closed list may be narrower than the longest symbol name, and its popup still shows whole names.
+        self.symbol_combo.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.symbol_combo.setMinimumContentsLength(len("MIT symbol"))
         self.symbol_combo.activated.connect(self._on_symbol_activated)
 
         self.note_edit = NoteEdit()
