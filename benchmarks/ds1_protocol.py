@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model import train
+from model import preprocess, train
 from model.classifier import SolverConfig
 from model.data_paths import DS1_RECORDS, require_data_dir
 from model.dataset import BeatSet, load_beat_set, load_noise
@@ -49,8 +49,10 @@ RUN_DIR = Path("runs/ds1_protocol")
 
 
 def load_ds1(input_config, cache_dir: Path) -> BeatSet:
-    """Prepare all DS1 beats for `input_config`, reusing a cached copy made with the same settings."""
-    key = hashlib.sha256(json.dumps(input_config.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+    """Prepare all DS1 beats for `input_config`, reusing a cached copy made with the same settings and code."""
+    # The key covers the preprocessing code too, so a changed feature is never read from a stale cache.
+    source = Path(preprocess.__file__).read_bytes()
+    key = hashlib.sha256(json.dumps(input_config.to_dict(), sort_keys=True).encode() + source).hexdigest()[:12]
     path = cache_dir / f"ds1-{key}.npz"
     if path.exists():
         data = np.load(path)

@@ -217,13 +217,15 @@ def rr_features(beat_sample: np.ndarray, fs: float, config: InputConfig) -> tupl
 
     pre = np.concatenate([[intervals[0]], intervals])
     post = np.concatenate([intervals, [intervals[-1]]])
+    baseline = _centred_mean(pre, config.baseline_rr_beats)
+    # The first beat has no previous interval. Taking the next one instead made
+    # a sinus beat followed by an early ectopic beat look premature itself.
+    pre[0] = baseline[0]
 
     cumulative = np.concatenate([[0.0], np.cumsum(pre)])
     index = np.arange(n_beats)
     first = np.maximum(0, index - config.local_rr_beats + 1)
     local = (cumulative[index + 1] - cumulative[first]) / (index + 1 - first)
-
-    baseline = _centred_mean(pre, config.baseline_rr_beats)
 
     columns = [
         np.log(pre / baseline),

@@ -6,9 +6,10 @@
 The first form holds out five DS1 validation records: the epoch and seed with
 the best validation score are kept, and per-class logit offsets are tuned on
 the same records. The second trains on all of DS1 for a fixed number of
-epochs, the number that `benchmarks/ds1_protocol.py` ran, and tunes the
-offsets on that protocol's held-out logits, so every DS1 record helps train
-and no choice rests on the model's own training beats. DS2 is never read here.
+epochs, the number that `benchmarks/ds1_protocol.py` ran. Its logit offsets
+come from that protocol's held-out logits, and only if offsets tuned on four
+folds raised the fifth fold's score there. Every DS1 record helps train, and
+no choice rests on the model's own training beats. DS2 is never read here.
 """
 
 from __future__ import annotations
@@ -361,6 +362,20 @@ def cross_fitted_predictions(held_out: HeldOutLogits) -> np.ndarray:
     return predicted
 
 
+def held_out_offsets(held_out: HeldOutLogits) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Return (offsets, held-out confusion, whether offsets are used) for a model trained on all of DS1.
+
+    Offsets are kept only if, tuned on four folds, they raise the fifth
+    fold's score in the pooled held-out predictions. Otherwise they fit
+    the records they were tuned on and not others, and zeros are returned.
+    """
+    plain = confusion_matrix(held_out.label, np.argmax(held_out.log_probabilities, axis=1))
+    fitted = confusion_matrix(held_out.label, cross_fitted_predictions(held_out))
+    if selection_score(fitted) > selection_score(plain):
+        return tune_logit_offsets(held_out.log_probabilities, held_out.label), fitted, True
+    return np.zeros(len(AAMI_CLASSES), dtype=np.float32), plain, False
+
+
 def _check_protocol_inputs(held_out: HeldOutLogits, paths: list[Path], input_config: InputConfig) -> None:
     for path, options in zip(paths, held_out.options):
         if input_config_from(parse_args(options)) != input_config:
@@ -400,12 +415,15 @@ def main(argv: list[str] | None = None) -> int:
     model, score, history = max(results, key=lambda result: -np.inf if np.isnan(result[1]) else result[1])
 
     if held_out is not None:
-        offsets = tune_logit_offsets(held_out.log_probabilities, held_out.label)
-        counts = confusion_matrix(held_out.label, cross_fitted_predictions(held_out))
+        offsets, counts, use = held_out_offsets(held_out)
         validation = {
             "method": (
                 "5-fold record-wise cross-validation inside DS1 (benchmarks/ds1_protocol.py); "
-                "each fold scored with offsets tuned on the other four"
+                + (
+                    "each fold scored with offsets tuned on the other four"
+                    if use
+                    else "offsets tuned on four folds lowered the fifth fold's score, so none are applied"
+                )
             ),
             "protocol_runs": [path.name for path in args.offsets_from],
         }

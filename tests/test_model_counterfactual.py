@@ -33,6 +33,8 @@ def session(session_233):
 def rhythm_normal_v_beat(session: EditSession) -> int:
     """Return a V beat, labelled V by the network, whose previous RR is closest to the patient's mean."""
     beats = np.flatnonzero((session.record.beats.aami == V) & (session.predicted() == V))
+    # The first beat has no previous RR interval; its feature is the mean by construction.
+    beats = beats[beats > 0]
     return int(beats[np.argmin(np.abs(session.inputs.rr[beats, 0]))])
 
 

@@ -7,7 +7,14 @@ import pytest
 import wfdb
 
 from model.inference import place_beat_states, place_states_on_record
-from model.preprocess import InputConfig, filter_and_resample, prepare_beats, resample, rr_features
+from model.preprocess import (
+    RR_FEATURE_NAMES,
+    InputConfig,
+    filter_and_resample,
+    prepare_beats,
+    resample,
+    rr_features,
+)
 from model.records import AAMI_CLASSES, RecordError, load_record
 
 
@@ -76,6 +83,21 @@ def test_premature_beats_have_short_relative_rr(mitdb_dir):
     assert abs(np.median(features[normal, 0])) < 0.05
     assert np.isnan(rr_s[0, 0])
     assert rr_s[1, 0] == pytest.approx((record.beats.sample[1] - record.beats.sample[0]) / 360.0)
+
+
+def test_first_beat_is_not_premature_when_an_early_beat_follows(mitdb_dir):
+    # Record 119 opens with a sinus beat followed 0.54 s later by a ventricular
+    # beat; the sinus beat has no previous interval and must not look early.
+    record = load_record(mitdb_dir / "119.hea")
+    assert record.beats.aami[1] == AAMI_CLASSES.index("V")
+    features, _ = rr_features(record.beats.sample, record.fs, InputConfig())
+    pre_over_base = RR_FEATURE_NAMES.index("log pre/base")
+    post_over_pre = RR_FEATURE_NAMES.index("log post/pre")
+
+    assert features[0, pre_over_base] == pytest.approx(0.0, abs=1e-6)
+    # The early beat after it still shows as a short next interval.
+    assert features[0, post_over_pre] < -0.2
+    assert features[1, pre_over_base] < -0.2
 
 
 def test_invalid_samples_make_beats_unclassifiable():
