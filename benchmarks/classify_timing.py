@@ -1,6 +1,6 @@
 """Time each stage of classifying one record, cold (first call in the process) and warm.
 
-    .venv/bin/python benchmarks/classify_timing.py [RECORD.hea] [--repeats 5]
+    .venv/bin/python benchmarks/classify_timing.py [RECORD.hea] [--repeats 5] [--weights PATH]
 
 Run it twice: the second process reads compiled programs from JAX's persistent
 cache. Prints one line per stage in seconds.
@@ -22,6 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("record", nargs="?", help="record header (default: MIT-BIH 100)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--weights", help="weights file (default: the shipped LTC)")
     args = parser.parse_args()
     path = args.record or str(require_data_dir() / "mitdb" / "100.hea")
 
@@ -33,7 +34,7 @@ def main() -> None:
     print(f"import model.inference (JAX, equinox, diffrax): {time.perf_counter() - stamp:.2f} s")
 
     stamp = time.perf_counter()
-    classifier = load_classifier()
+    classifier = load_classifier(args.weights) if args.weights else load_classifier()
     print(f"load weights and check SHA-256:                 {time.perf_counter() - stamp:.2f} s")
 
     stamp = time.perf_counter()
