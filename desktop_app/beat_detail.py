@@ -38,6 +38,40 @@ BAR_RESOLUTION = 1000
 """Steps of each probability bar, so 0.1 % differences show."""
 SHIPPED_INPUTS = InputConfig()
 """The input window of the shipped model, for the strip drawn before an attribution arrives."""
+EFFECT_AXIS_WIDTH_PX = 62
+"""Width of both left axes of the strip, which fits two label lines and a tick value such as "−0.005"."""
+EFFECT_RANGE_PADDING = 0.12
+"""Fraction of the effect range added above and below, so the outer tick values are not cut off."""
+EFFECT_MANTISSAS = (1, 2, 5)
+MINUS_SIGN = "\u2212"
+
+
+def effect_axis_bound(largest: float) -> tuple[float, str]:
+    """Return the smallest 1, 2 or 5 times a power of ten that is at least `largest`, with its tick text.
+
+    The text has no more digits than the bound needs ("0.05", "2", "20"), and
+    bounds below 0.001 are written as "5e-5". A `largest` of zero or NaN gives 1.
+    """
+    if not np.isfinite(largest) or largest <= 0.0:
+        return 1.0, "1"
+    exponent = int(np.floor(np.log10(largest)))
+    for mantissa in (*EFFECT_MANTISSAS, 10):
+        bound = mantissa * 10.0**exponent
+        # The tolerance absorbs rounding: 5 * 10.0**-6 is just below 5e-6, which must still give 5e-6.
+        if bound >= largest * (1.0 - 1e-9):
+            break
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+        bound = 10.0**exponent
+    if exponent >= -3:
+        return bound, f"{bound:.{max(0, -exponent)}f}"
+    return bound, f"{mantissa}e{exponent}"
+
+
+def effect_axis_label(letter: str | None) -> str:
+    """Return the two-line label of the effect axis, for the class `letter` or for no class yet."""
+    quantity = f"log p({letter})" if letter else "log p"
+    return f"Δ {quantity}<br>per sample"
 
 
 def format_probability(probability: float) -> str:
@@ -231,13 +265,16 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.strip.ci.setSpacing(0)
         self.waveform_plot = self._add_strip_plot(row=0, y_label="mV")
         self.waveform_plot.hideAxis("bottom")
-        self.bar_plot = self._add_strip_plot(row=1, y_label="effect")
-        # The values are log-probability shares, whose size matters only relative to each other.
-        self.bar_plot.getAxis("left").setStyle(showValues=False)
-        self.bar_plot.setYRange(-1.0, 1.0, padding=0.08)
+        self.bar_plot = self._add_strip_plot(row=1, y_label=effect_axis_label(None))
+        self.bar_plot.setObjectName("attribution_bar_plot")
+        self.bar_plot.setYRange(-1.0, 1.0, padding=EFFECT_RANGE_PADDING)
         self.bar_plot.setXLink(self.waveform_plot)
-        self.bar_plot.setLabel("bottom", "time from the R peak", units="s")
-        self.bar_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        time_axis = self.bar_plot.getAxis("bottom")
+        # Milliseconds are set here, because an automatic prefix would depend on the first layout pass.
+        time_axis.setSIPrefixEnableRanges(())
+        time_axis.enableAutoSIPrefix(False)
+        time_axis.setScale(1000.0)
+        self.bar_plot.setLabel("bottom", "time from the R peak", units="ms")
         self.strip.ci.layout.setRowStretchFactor(0, 3)
         self.strip.ci.layout.setRowStretchFactor(1, 2)
         self.waveform_curve = self.waveform_plot.plot(pen=pg.mkPen(TRACE_COLOR, width=1.5))
@@ -262,7 +299,10 @@ class BeatDetailPanel(QtWidgets.QWidget):
     def _add_strip_plot(self, row: int, y_label: str) -> pg.PlotItem:
         plot = self.strip.addPlot(row=row, col=0)
         plot.setLabel("left", y_label)
-        plot.getAxis("left").setWidth(44)
+        plot.getAxis("left").setWidth(EFFECT_AXIS_WIDTH_PX)
+        # pyqtgraph 0.14 computes the SI prefix once, from the range when automatic prefixes are turned off,
+        # and keeps it. An empty list of enabled ranges makes that prefix empty, whatever the layout gives.
+        plot.getAxis("left").setSIPrefixEnableRanges(())
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -395,6 +435,10 @@ class BeatDetailPanel(QtWidgets.QWidget):
                 plot.removeItem(item)
         self.strip_bands = None
         self.strip_bars = None
+        # No tick values without bars, so an empty strip shows no scale.
+        self.bar_plot.getAxis("left").setTicks([[], []])
+        self.bar_plot.setLabel("left", effect_axis_label(None))
+        self.bar_plot.setYRange(-1.0, 1.0, padding=EFFECT_RANGE_PADDING)
         self.attribution_legend.clear()
         self.attribution_legend.setToolTip("")
         self.set_attribution_status(status)
@@ -417,10 +461,9 @@ class BeatDetailPanel(QtWidgets.QWidget):
             x=times_s, height=result.values, width=width_s, brushes=[pg.mkBrush(*color) for color in bar_colors], pen=None
         )
         self.bar_plot.addItem(self.strip_bars)
-        largest = float(np.abs(result.values).max(initial=0.0)) or 1.0
-        self.bar_plot.setYRange(-largest, largest, padding=0.08)
 
         letter = AAMI_CLASSES[result.target_class]
+        self._show_effect_scale(result.values, letter)
         attribution = result.attribution
         red = "#%02x%02x%02x" % RAISING_COLOR
         blue = "#%02x%02x%02x" % LOWERING_COLOR
@@ -436,6 +479,14 @@ class BeatDetailPanel(QtWidgets.QWidget):
             f"within {attribution.completeness_gap:.3f}."
         )
         self.set_attribution_status("")
+
+    def _show_effect_scale(self, values: np.ndarray, letter: str) -> None:
+        """Label the effect axis for class `letter` and mark 0 and a round bound above every bar, on both sides."""
+        bound, bound_text = effect_axis_bound(float(np.nanmax(np.abs(values), initial=0.0)))
+        ticks = [(-bound, MINUS_SIGN + bound_text), (0.0, "0"), (bound, bound_text)]
+        self.bar_plot.getAxis("left").setTicks([ticks, []])
+        self.bar_plot.setYRange(-bound, bound, padding=EFFECT_RANGE_PADDING)
+        self.bar_plot.setLabel("left", effect_axis_label(letter))
 
     def _on_class_choice_changed(self, index: int) -> None:
         self.class_chosen.emit(self.class_combo.itemData(index))
