@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app.attribution_overlay import LOWERING_COLOR, RAISING_COLOR, AttributionBandItem, attribution_colors
 from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES, DETECTED_BEAT_COLOR, UNCLASSIFIED_COLOR
+from desktop_app.narrow_layout import WrappingLabel
 from desktop_app.time_axis import format_clock_time
 from model.beat_rhythm import BeatRhythm
 from model.preprocess import InputConfig
@@ -72,6 +73,12 @@ def effect_axis_label(letter: str | None) -> str:
     """Return the two-line label of the effect axis, for the class `letter` or for no class yet."""
     quantity = f"log p({letter})" if letter else "log p"
     return f"Δ {quantity}<br>per sample"
+
+
+def format_log_change(value: float) -> str:
+    """Format a change in log-probability with its sign and two decimals, as "+2.46" or "−0.31"."""
+    text = f"{round(value, 2) + 0.0:+.2f}"
+    return text.replace("-", MINUS_SIGN)
 
 
 def format_probability(probability: float) -> str:
@@ -288,9 +295,9 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.strip_bars: pg.BarGraphItem | None = None
         layout.addWidget(self.strip, 1)
 
-        self.attribution_legend = QtWidgets.QLabel()
+        # A WrappingLabel, so a short dock does not draw the strip over the legend's last lines.
+        self.attribution_legend = WrappingLabel()
         self.attribution_legend.setObjectName("attribution_legend")
-        self.attribution_legend.setWordWrap(True)
         self.attribution_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.attribution_legend.setStyleSheet(f"color: {MUTED_COLOR};")
         layout.addWidget(self.attribution_legend)
@@ -439,6 +446,7 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.bar_plot.getAxis("left").setTicks([[], []])
         self.bar_plot.setLabel("left", effect_axis_label(None))
         self.bar_plot.setYRange(-1.0, 1.0, padding=EFFECT_RANGE_PADDING)
+        self.bar_plot.setToolTip("")
         self.attribution_legend.clear()
         self.attribution_legend.setToolTip("")
         self.set_attribution_status(status)
@@ -464,20 +472,21 @@ class BeatDetailPanel(QtWidgets.QWidget):
 
         letter = AAMI_CLASSES[result.target_class]
         self._show_effect_scale(result.values, letter)
-        attribution = result.attribution
+
+        baseline = "the dominant beat" if result.baseline_is_dominant_beat else "a flat line"
         red = "#%02x%02x%02x" % RAISING_COLOR
         blue = "#%02x%02x%02x" % LOWERING_COLOR
+        # The sum comes first, so it shows even where the dock cuts off the last line.
         self.attribution_legend.setText(
+            f"The bars add up to <b>{format_log_change(float(result.values.sum()))}</b>, the change in "
+            f"log p({letter}) from {baseline} to this beat. "
             f'<b style="color:{red}">Red</b> samples raised the probability of '
             f'<b style="color:{AAMI_COLORS[letter]}">{letter}</b>, <b style="color:{blue}">blue</b> samples '
             f"lowered it. The same colours lie on {lead_name}."
         )
-        change = attribution.log_probability - attribution.baseline_log_probability
-        self.attribution_legend.setToolTip(
-            f"Integrated gradients through the network's ODE solve, from a flat line to this beat. "
-            f"The values add up to log p({letter}) − log p({letter} | flat line) = {change:+.2f}, "
-            f"within {attribution.completeness_gap:.3f}."
-        )
+        tooltip = self._attribution_tooltip(result, letter, baseline)
+        self.attribution_legend.setToolTip(tooltip)
+        self.bar_plot.setToolTip(tooltip)
         self.set_attribution_status("")
 
     def _show_effect_scale(self, values: np.ndarray, letter: str) -> None:
@@ -487,6 +496,23 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.bar_plot.getAxis("left").setTicks([ticks, []])
         self.bar_plot.setYRange(-bound, bound, padding=EFFECT_RANGE_PADDING)
         self.bar_plot.setLabel("left", effect_axis_label(letter))
+
+    @staticmethod
+    def _attribution_tooltip(result: BeatAttribution, letter: str, baseline: str) -> str:
+        attribution = result.attribution
+        change = attribution.log_probability - attribution.baseline_log_probability
+        start = baseline
+        if result.baseline_is_dominant_beat:
+            start = f"the dominant beat, the median shape of its block of {SHIPPED_INPUTS.template_beats} beats,"
+        return (
+            f"Integrated gradients through the network's ODE solve, from {start} to this beat, "
+            "with the RR intervals held fixed. "
+            f"Each bar is one input sample ({1000.0 / result.model_fs:.1f} ms) and its share of the change "
+            f"in the natural log-probability of {letter}. "
+            f"The bars add up to log p({letter}) − log p({letter} | {baseline}) = {format_log_change(change)}, "
+            f"within {attribution.completeness_gap:.3f}, "
+            f"so p({letter}) is {np.exp(change):.3g} times its value for {baseline}."
+        )
 
     def _on_class_choice_changed(self, index: int) -> None:
         self.class_chosen.emit(self.class_combo.itemData(index))

@@ -13,6 +13,7 @@ from desktop_app.beat_detail import (
     MINUS_SIGN,
     effect_axis_bound,
     format_interval_ms,
+    format_log_change,
     format_probability,
 )
 from desktop_app.main_window import MainWindow
@@ -332,6 +333,26 @@ def test_effect_axis_has_scale(qtbot, window_119):
 
     values = check_effect_axis(panel, "V")
     assert values[2] >= np.abs(result.values).max()
+    assert "natural log-probability of V" in panel.bar_plot.toolTip()
+    assert f"({1000 / MODEL_FS:.1f} ms)" in panel.bar_plot.toolTip()
+
+
+def test_legend_states_attribution_sum(qtbot, window_119):
+    window = window_119
+    panel = window.beat_detail_controller.panel
+    result = select_and_wait(qtbot, window, int(v_beats(window)[5]))
+
+    total = float(result.values.sum())
+    text = panel.attribution_legend.text()
+    assert f"add up to <b>{format_log_change(total)}</b>" in text
+    assert "the change in log p(V) from the dominant beat to this beat" in text
+    # Integrated gradients make the sum the change in log p(V), up to the Riemann-sum error.
+    attribution = result.attribution
+    change = attribution.log_probability - attribution.baseline_log_probability
+    assert abs(total - change) < 0.05 * abs(change)
+    assert f"= {format_log_change(change)}" in panel.attribution_legend.toolTip()
+    assert "from a flat line" not in panel.attribution_legend.toolTip()
+    assert panel.attribution_legend.isVisible()
 
 
 def test_weak_effect_axis_readable(qtbot, classified_window):
