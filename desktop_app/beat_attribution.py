@@ -39,6 +39,8 @@ class BeatAttribution:
     attribution: Attribution
     model_fs: float
     """Rate of the attribution values, in Hz."""
+    baseline_is_dominant_beat: bool = True
+    """True when the integrated gradients start from the dominant beat shape, False when from a flat line at 0."""
 
     @property
     def values(self) -> np.ndarray:
@@ -100,4 +102,6 @@ def attribute_beat(
     from model.attribution import integrated_gradients
 
     attribution = integrated_gradients(classifier, inputs, beat, target_class, n_steps=INTEGRATION_STEPS)
-    return BeatAttribution(record, beat, attribution, float(classifier.input_config.model_fs))
+    config = classifier.input_config
+    # `integrated_gradients` starts from the dominant beat exactly when the network reads it (the template channel).
+    return BeatAttribution(record, beat, attribution, float(config.model_fs), bool(config.template_channel))

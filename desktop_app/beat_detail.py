@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from desktop_app.attribution_overlay import LOWERING_COLOR, RAISING_COLOR, AttributionBandItem, attribution_colors
 from desktop_app.beat_style import AAMI_COLORS, AAMI_NAMES, DETECTED_BEAT_COLOR, UNCLASSIFIED_COLOR
+from desktop_app.narrow_layout import WrappingLabel
 from desktop_app.time_axis import format_clock_time
 from model.beat_rhythm import BeatRhythm
 from model.preprocess import InputConfig
@@ -38,6 +39,46 @@ BAR_RESOLUTION = 1000
 """Steps of each probability bar, so 0.1 % differences show."""
 SHIPPED_INPUTS = InputConfig()
 """The input window of the shipped model, for the strip drawn before an attribution arrives."""
+EFFECT_AXIS_WIDTH_PX = 62
+"""Width of both left axes of the strip, which fits two label lines and a tick value such as "−0.005"."""
+EFFECT_RANGE_PADDING = 0.12
+"""Fraction of the effect range added above and below, so the outer tick values are not cut off."""
+EFFECT_MANTISSAS = (1, 2, 5)
+MINUS_SIGN = "\u2212"
+
+
+def effect_axis_bound(largest: float) -> tuple[float, str]:
+    """Return the smallest 1, 2 or 5 times a power of ten that is at least `largest`, with its tick text.
+
+    The text has no more digits than the bound needs ("0.05", "2", "20"), and
+    bounds below 0.001 are written as "5e-5". A `largest` of zero or NaN gives 1.
+    """
+    if not np.isfinite(largest) or largest <= 0.0:
+        return 1.0, "1"
+    exponent = int(np.floor(np.log10(largest)))
+    for mantissa in (*EFFECT_MANTISSAS, 10):
+        bound = mantissa * 10.0**exponent
+        # The tolerance absorbs rounding: 5 * 10.0**-6 is just below 5e-6, which must still give 5e-6.
+        if bound >= largest * (1.0 - 1e-9):
+            break
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+        bound = 10.0**exponent
+    if exponent >= -3:
+        return bound, f"{bound:.{max(0, -exponent)}f}"
+    return bound, f"{mantissa}e{exponent}"
+
+
+def effect_axis_label(letter: str | None) -> str:
+    """Return the two-line label of the effect axis, for the class `letter` or for no class yet."""
+    quantity = f"log p({letter})" if letter else "log p"
+    return f"Δ {quantity}<br>per sample"
+
+
+def format_log_change(value: float) -> str:
+    """Format a change in log-probability with its sign and two decimals, as "+2.46" or "−0.31"."""
+    text = f"{round(value, 2) + 0.0:+.2f}"
+    return text.replace("-", MINUS_SIGN)
 
 
 def format_probability(probability: float) -> str:
@@ -231,13 +272,16 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.strip.ci.setSpacing(0)
         self.waveform_plot = self._add_strip_plot(row=0, y_label="mV")
         self.waveform_plot.hideAxis("bottom")
-        self.bar_plot = self._add_strip_plot(row=1, y_label="effect")
-        # The values are log-probability shares, whose size matters only relative to each other.
-        self.bar_plot.getAxis("left").setStyle(showValues=False)
-        self.bar_plot.setYRange(-1.0, 1.0, padding=0.08)
+        self.bar_plot = self._add_strip_plot(row=1, y_label=effect_axis_label(None))
+        self.bar_plot.setObjectName("attribution_bar_plot")
+        self.bar_plot.setYRange(-1.0, 1.0, padding=EFFECT_RANGE_PADDING)
         self.bar_plot.setXLink(self.waveform_plot)
-        self.bar_plot.setLabel("bottom", "time from the R peak", units="s")
-        self.bar_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        time_axis = self.bar_plot.getAxis("bottom")
+        # Milliseconds are set here, because an automatic prefix would depend on the first layout pass.
+        time_axis.setSIPrefixEnableRanges(())
+        time_axis.enableAutoSIPrefix(False)
+        time_axis.setScale(1000.0)
+        self.bar_plot.setLabel("bottom", "time from the R peak", units="ms")
         self.strip.ci.layout.setRowStretchFactor(0, 3)
         self.strip.ci.layout.setRowStretchFactor(1, 2)
         self.waveform_curve = self.waveform_plot.plot(pen=pg.mkPen(TRACE_COLOR, width=1.5))
@@ -251,9 +295,9 @@ class BeatDetailPanel(QtWidgets.QWidget):
         self.strip_bars: pg.BarGraphItem | None = None
         layout.addWidget(self.strip, 1)
 
-        self.attribution_legend = QtWidgets.QLabel()
+        # A WrappingLabel, so a short dock does not draw the strip over the legend's last lines.
+        self.attribution_legend = WrappingLabel()
         self.attribution_legend.setObjectName("attribution_legend")
-        self.attribution_legend.setWordWrap(True)
         self.attribution_legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.attribution_legend.setStyleSheet(f"color: {MUTED_COLOR};")
         layout.addWidget(self.attribution_legend)
@@ -262,7 +306,10 @@ class BeatDetailPanel(QtWidgets.QWidget):
     def _add_strip_plot(self, row: int, y_label: str) -> pg.PlotItem:
         plot = self.strip.addPlot(row=row, col=0)
         plot.setLabel("left", y_label)
-        plot.getAxis("left").setWidth(44)
+        plot.getAxis("left").setWidth(EFFECT_AXIS_WIDTH_PX)
+        # pyqtgraph 0.14 computes the SI prefix once, from the range when automatic prefixes are turned off,
+        # and keeps it. An empty list of enabled ranges makes that prefix empty, whatever the layout gives.
+        plot.getAxis("left").setSIPrefixEnableRanges(())
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
@@ -395,6 +442,11 @@ class BeatDetailPanel(QtWidgets.QWidget):
                 plot.removeItem(item)
         self.strip_bands = None
         self.strip_bars = None
+        # No tick values without bars, so an empty strip shows no scale.
+        self.bar_plot.getAxis("left").setTicks([[], []])
+        self.bar_plot.setLabel("left", effect_axis_label(None))
+        self.bar_plot.setYRange(-1.0, 1.0, padding=EFFECT_RANGE_PADDING)
+        self.bar_plot.setToolTip("")
         self.attribution_legend.clear()
         self.attribution_legend.setToolTip("")
         self.set_attribution_status(status)
@@ -417,25 +469,50 @@ class BeatDetailPanel(QtWidgets.QWidget):
             x=times_s, height=result.values, width=width_s, brushes=[pg.mkBrush(*color) for color in bar_colors], pen=None
         )
         self.bar_plot.addItem(self.strip_bars)
-        largest = float(np.abs(result.values).max(initial=0.0)) or 1.0
-        self.bar_plot.setYRange(-largest, largest, padding=0.08)
 
         letter = AAMI_CLASSES[result.target_class]
-        attribution = result.attribution
+        self._show_effect_scale(result.values, letter)
+
+        baseline = "the dominant beat" if result.baseline_is_dominant_beat else "a flat line"
         red = "#%02x%02x%02x" % RAISING_COLOR
         blue = "#%02x%02x%02x" % LOWERING_COLOR
+        # The sum comes first, so it shows even where the dock cuts off the last line.
         self.attribution_legend.setText(
+            f"The bars add up to <b>{format_log_change(float(result.values.sum()))}</b>, the change in "
+            f"log p({letter}) from {baseline} to this beat. "
             f'<b style="color:{red}">Red</b> samples raised the probability of '
             f'<b style="color:{AAMI_COLORS[letter]}">{letter}</b>, <b style="color:{blue}">blue</b> samples '
             f"lowered it. The same colours lie on {lead_name}."
         )
-        change = attribution.log_probability - attribution.baseline_log_probability
-        self.attribution_legend.setToolTip(
-            f"Integrated gradients through the network's ODE solve, from a flat line to this beat. "
-            f"The values add up to log p({letter}) − log p({letter} | flat line) = {change:+.2f}, "
-            f"within {attribution.completeness_gap:.3f}."
-        )
+        tooltip = self._attribution_tooltip(result, letter, baseline)
+        self.attribution_legend.setToolTip(tooltip)
+        self.bar_plot.setToolTip(tooltip)
         self.set_attribution_status("")
+
+    def _show_effect_scale(self, values: np.ndarray, letter: str) -> None:
+        """Label the effect axis for class `letter` and mark 0 and a round bound above every bar, on both sides."""
+        bound, bound_text = effect_axis_bound(float(np.nanmax(np.abs(values), initial=0.0)))
+        ticks = [(-bound, MINUS_SIGN + bound_text), (0.0, "0"), (bound, bound_text)]
+        self.bar_plot.getAxis("left").setTicks([ticks, []])
+        self.bar_plot.setYRange(-bound, bound, padding=EFFECT_RANGE_PADDING)
+        self.bar_plot.setLabel("left", effect_axis_label(letter))
+
+    @staticmethod
+    def _attribution_tooltip(result: BeatAttribution, letter: str, baseline: str) -> str:
+        attribution = result.attribution
+        change = attribution.log_probability - attribution.baseline_log_probability
+        start = baseline
+        if result.baseline_is_dominant_beat:
+            start = f"the dominant beat, the median shape of its block of {SHIPPED_INPUTS.template_beats} beats,"
+        return (
+            f"Integrated gradients through the network's ODE solve, from {start} to this beat, "
+            "with the RR intervals held fixed. "
+            f"Each bar is one input sample ({1000.0 / result.model_fs:.1f} ms) and its share of the change "
+            f"in the natural log-probability of {letter}. "
+            f"The bars add up to log p({letter}) − log p({letter} | {baseline}) = {format_log_change(change)}, "
+            f"within {attribution.completeness_gap:.3f}, "
+            f"so p({letter}) is {np.exp(change):.3g} times its value for {baseline}."
+        )
 
     def _on_class_choice_changed(self, index: int) -> None:
         self.class_chosen.emit(self.class_combo.itemData(index))

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from desktop_app.lead_column import LAYOUT_MARGINS_PX, RIGHT_COLUMN_WIDTH_PX, configure_plot_axes
 from desktop_app.time_axis import TimeAxisItem, format_clock_time
+from model.preprocess import InputConfig
 
 if TYPE_CHECKING:
     from model.inference import RecordPrediction
@@ -20,6 +21,28 @@ logger = logging.getLogger(__name__)
 COLORMAP_NAME = "CET-D1A"
 """A diverging map: neuron states are signed, and zero is the neutral middle."""
 ROLE_SEPARATOR_COLOR = "#374151"
+NO_STATE_FILL = "#f3f4f6"
+"""Fill of the plot where the image has no state. Hatching keeps it apart from the pale middle of the colour map."""
+NO_STATE_HATCH = "#aeb4bd"
+HATCH_TILE_PX = 6
+LEGEND_SWATCH_PX = 11
+LEGEND_FONT_PT = 8.0
+LEGEND_TEXT_COLOR = "#4b5563"
+SHIPPED_INPUTS = InputConfig()
+"""The input window of the shipped model, which sets where the heatmap has no state."""
+NO_STATE_LABEL = "no network input"
+NO_STATE_TOOLTIP = (
+    "Hatched: no beat's input window covers this time, so the network has no state here. "
+    f"Each window runs from {SHIPPED_INPUTS.window_before_s:g} s before to {SHIPPED_INPUTS.window_after_s:g} s "
+    "after its R peak, so hatching appears before the first beat, after the last beat and in RR intervals "
+    f"longer than {SHIPPED_INPUTS.window_before_s + SHIPPED_INPUTS.window_after_s:g} s. "
+    "Beats that the model left unclassified still have states: the network read their window "
+    "with the invalid samples set to the baseline."
+)
+HEATMAP_TOOLTIP_INTRO = (
+    "Each row is one neuron's state over time, in the colours of the bar on the right. "
+    "Click a row to plot that neuron under the heatmap."
+)
 PLACEHOLDER_PADDING_PX = 16
 """Space left free on each side of the placeholder text, which wraps to the plot's width less this padding."""
 TRACE_HEIGHT_PX = 90
@@ -57,6 +80,49 @@ def uniform_state_grid(state_sample: np.ndarray, states: np.ndarray) -> tuple[np
     return image, float(step)
 
 
+def no_state_brush() -> QtGui.QBrush:
+    """Return the hatched brush for areas without a neuron state (a tiled pixmap, so it needs a QGuiApplication)."""
+    tile = QtGui.QPixmap(HATCH_TILE_PX, HATCH_TILE_PX)
+    tile.fill(QtGui.QColor(NO_STATE_FILL))
+    painter = QtGui.QPainter(tile)
+    painter.setPen(QtGui.QPen(QtGui.QColor(NO_STATE_HATCH), 1))
+    # Corner to corner, so neighbouring tiles join into continuous diagonal lines.
+    painter.drawLine(0, HATCH_TILE_PX - 1, HATCH_TILE_PX - 1, 0)
+    painter.end()
+    return QtGui.QBrush(tile)
+
+
+class NoStateLegendItem(pg.GraphicsWidget):
+    """A hatched swatch and the text that explains it, sized to the colour bar's column."""
+
+    def __init__(self, brush: QtGui.QBrush, width_px: float) -> None:
+        super().__init__()
+        self.setObjectName("heatmap_no_state_legend")
+        self.width_px = width_px
+        self.swatch = QtWidgets.QGraphicsRectItem(0.0, 1.0, LEGEND_SWATCH_PX, LEGEND_SWATCH_PX, self)
+        self.swatch.setBrush(brush)
+        self.swatch.setPen(pg.mkPen("#6b7280"))
+        self.text_item = QtWidgets.QGraphicsTextItem(self)
+        font = QtGui.QFont()
+        font.setPointSizeF(LEGEND_FONT_PT)
+        self.text_item.setFont(font)
+        self.text_item.setDefaultTextColor(QtGui.QColor(LEGEND_TEXT_COLOR))
+        self.text_item.document().setDocumentMargin(0)
+        self.text_item.setPos(LEGEND_SWATCH_PX + 4, 0.0)
+        self.text_item.setTextWidth(width_px - LEGEND_SWATCH_PX - 4)
+
+    def set_text(self, text: str, tooltip: str) -> None:
+        """Show `text` beside the swatch, `tooltip` on hover, and take the height of the wrapped text."""
+        self.text_item.setPlainText(text)
+        self.setToolTip(tooltip)
+        height = max(self.text_item.boundingRect().height(), LEGEND_SWATCH_PX + 1)
+        self.setFixedHeight(height)
+        self.setFixedWidth(self.width_px)
+
+    def text(self) -> str:
+        return self.text_item.toPlainText()
+
+
 def color_levels(states: np.ndarray) -> tuple[float, float]:
     """Return colour levels from the 1st and 99th percentiles, symmetric about 0 for signed states."""
     step = max(1, states.shape[0] // 50_000)
@@ -89,12 +155,13 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.prediction: RecordPrediction | None = None
         self.fs = 1.0
         self.image = np.zeros((0, 0), dtype=np.float32)
+        self.no_state_brush = no_state_brush()
 
         self.plot = self.addPlot(row=0, col=0, axisItems={"bottom": TimeAxisItem()})
         self.plot.setObjectName("heatmap_plot")
         configure_plot_axes(self.plot)
         self.plot.getViewBox().invertY(True)
-        self.plot.getViewBox().setBackgroundColor("#f3f4f6")
+        self.plot.getViewBox().setBackgroundColor(NO_STATE_FILL)
         self.plot.getAxis("left").setStyle(tickLength=0)
 
         self.image_item = pg.ImageItem(axisOrder="col-major")
@@ -113,8 +180,15 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         )
         self.color_bar.setObjectName("heatmap_color_bar")
         self.color_bar.setImageItem(self.image_item)
-        self.addItem(self.color_bar, row=0, col=1)
+        # The legend sits under the colour bar, in the right column, so the plots keep their height.
+        right_column = self.addLayout(row=0, col=1)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.setSpacing(6)
+        right_column.addItem(self.color_bar, row=0, col=0)
+        self.no_state_legend = NoStateLegendItem(self.no_state_brush, RIGHT_COLUMN_WIDTH_PX)
+        right_column.addItem(self.no_state_legend, row=1, col=0)
         self.ci.layout.setColumnFixedWidth(1, RIGHT_COLUMN_WIDTH_PX)
+        self.set_no_state_text(NO_STATE_LABEL, NO_STATE_TOOLTIP)
 
         self.placeholder = pg.TextItem(
             "Neuron states appear here once the model has labelled the record.",
@@ -131,6 +205,11 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self._build_trace_plot()
+
+    def set_no_state_text(self, label: str, tooltip: str) -> None:
+        """Set the text that explains the hatched areas: `label` in the legend, `tooltip` there and on the plot."""
+        self.no_state_legend.set_text(label, tooltip)
+        self.plot.getViewBox().setToolTip(f"{HEATMAP_TOOLTIP_INTRO}\n\n{tooltip}")
 
     def _build_trace_plot(self) -> None:
         """Add the single-neuron trace under the heatmap, hidden until a row is clicked."""
@@ -186,6 +265,8 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.image_item.clear()
         self.image_item.setVisible(False)
         self._set_neuron_rows([], [])
+        # Plain until there are states, so the placeholder text reads on an even fill.
+        self.plot.getViewBox().setBackgroundColor(NO_STATE_FILL)
         self.placeholder.setVisible(True)
         self._centre_placeholder()
 
@@ -194,6 +275,7 @@ class NeuronHeatmap(pg.GraphicsLayoutWidget):
         self.prediction = prediction
         self.fs = fs
         self.placeholder.setVisible(False)
+        self.plot.getViewBox().setBackgroundColor(self.no_state_brush)
 
         states = np.asarray(prediction.states, dtype=np.float32)
         self.image, step = uniform_state_grid(prediction.state_sample, states)

@@ -11,10 +11,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from desktop_app.heatmap_view import COLORMAP_NAME, NeuronHeatmap, uniform_state_grid
+from desktop_app.heatmap_view import (
+    COLORMAP_NAME,
+    NO_STATE_LABEL,
+    NO_STATE_TOOLTIP,
+    NeuronHeatmap,
+    uniform_state_grid,
+)
 
 STATE_LABEL = "neuron state"
 CHANGE_LABEL = "edited − original"
+NOT_COMPARED_LABEL = "not compared"
+NOT_COMPARED_TOOLTIP = (
+    "Hatched: no change computed here. Both signals are classified again only from the first to the last "
+    "beat window that the edits changed, and inside that stretch, times that no beat's window covers have no state."
+)
 
 
 class StateChangeOverlay:
@@ -54,6 +65,7 @@ class StateChangeOverlay:
         color_bar.setImageItem(self.image_item)
         color_bar.setLevels((-bound, bound))
         color_bar.getAxis("left").setLabel(CHANGE_LABEL)
+        self.heatmap.set_no_state_text(NOT_COMPARED_LABEL, NOT_COMPARED_TOOLTIP)
 
     def hide_change(self) -> None:
         """Restore the heatmap's own image and colour bar."""
@@ -65,4 +77,5 @@ class StateChangeOverlay:
         if self._saved_levels is not None:
             color_bar.setLevels(self._saved_levels)
         color_bar.getAxis("left").setLabel(STATE_LABEL)
+        self.heatmap.set_no_state_text(NO_STATE_LABEL, NO_STATE_TOOLTIP)
         self.heatmap.image_item.setVisible(self.heatmap.prediction is not None)

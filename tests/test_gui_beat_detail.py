@@ -7,9 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from desktop_app.beat_detail import format_interval_ms, format_probability
+from desktop_app.beat_detail import (
+    MINUS_SIGN,
+    effect_axis_bound,
+    format_interval_ms,
+    format_log_change,
+    format_probability,
+)
 from desktop_app.main_window import MainWindow
 from model.beat_rhythm import beat_rhythm
 from model.records import AAMI_CLASSES
@@ -64,6 +70,72 @@ def expected_window_start(window: MainWindow, beat: int) -> int:
     """Return the first sample of `beat`'s input window at the model rate, as `prepare_beats` places it."""
     position = int(np.round(window.record.beats.sample[beat] * (MODEL_FS / window.record.fs)))
     return position - SAMPLES_BEFORE
+
+
+def drawn_tick_labels(axis) -> dict[str, QtCore.QRectF]:
+    """Return the tick labels that `axis` draws, each with its rectangle in the axis's coordinates."""
+    image = QtGui.QImage(axis.size().toSize(), QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        # The specs that AxisItem.paint draws, after it drops labels that do not fit the axis.
+        _, _, text_specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return {text: rect for rect, _, text in text_specs}
+
+
+def check_effect_axis(panel, letter: str) -> list[float]:
+    """Check that the effect axis is labelled, symmetric about 0 and brackets every bar, and return its tick values."""
+    axis = panel.bar_plot.getAxis("left")
+    assert axis.style["showValues"]
+    assert axis.label.isVisible()
+    assert f"Δ log p({letter})" in axis.labelText
+    assert "per sample" in axis.labelText
+
+    labels = drawn_tick_labels(axis)
+    values = sorted(float(text.replace(MINUS_SIGN, "-")) for text in labels)
+    assert len(values) == 3, labels
+    assert values[0] == -values[2]
+    assert values[1] == 0.0
+    for text, rect in labels.items():
+        assert rect.left() >= 0.0, f"tick label {text} is cut off at the axis's left edge"
+
+    heights = np.asarray(panel.strip_bars.opts["height"])
+    largest = float(np.abs(heights).max())
+    assert values[0] <= heights.min()
+    assert heights.max() <= values[2]
+    # The bound is the next 1, 2 or 5 step, so the tallest bar reaches at least 40 % of it.
+    assert values[2] <= 2.5 * largest
+    low, high = panel.bar_plot.getViewBox().viewRange()[1]
+    assert low == pytest.approx(-high)
+    assert high >= values[2]
+
+    # The label fits the height of the bar plot at this window size.
+    label_rect = axis.label.mapRectToScene(axis.label.boundingRect())
+    plot_rect = panel.bar_plot.sceneBoundingRect()
+    assert label_rect.top() >= plot_rect.top()
+    assert label_rect.bottom() <= plot_rect.bottom()
+    return values
+
+
+@pytest.mark.parametrize(
+    ("largest", "bound", "text"),
+    [
+        (0.15, 0.2, "0.2"),
+        (0.2, 0.2, "0.2"),
+        (0.81, 1.0, "1"),
+        (2.18, 5.0, "5"),
+        (9.5, 10.0, "10"),
+        (0.0012, 0.002, "0.002"),
+        (0.00049, 0.0005, "5e-4"),
+        (4.87e-05, 5e-05, "5e-5"),
+        (5e-06, 5e-06, "5e-6"),
+        (0.0, 1.0, "1"),
+        (float("nan"), 1.0, "1"),
+    ],
+)
+def test_effect_axis_bound_cases(largest, bound, text):
+    assert effect_axis_bound(largest) == (pytest.approx(bound), text)
 
 
 def test_selection_shows_probabilities(qtbot, classified_window):
@@ -251,3 +323,47 @@ def test_unclassifiable_beat_not_attributed(qtbot, tmp_path, mitdb_dir):
     qtbot.waitUntil(lambda: not window.model_jobs.is_busy(), timeout=ATTRIBUTION_TIMEOUT_MS)
     assert shown == []
     assert not controller.overlay.is_shown()
+
+
+def test_effect_axis_has_scale(qtbot, window_119):
+    window = window_119
+    panel = window.beat_detail_controller.panel
+    result = select_and_wait(qtbot, window, int(v_beats(window)[5]))
+    QtWidgets.QApplication.processEvents()
+
+    values = check_effect_axis(panel, "V")
+    assert values[2] >= np.abs(result.values).max()
+    assert "natural log-probability of V" in panel.bar_plot.toolTip()
+    assert f"({1000 / MODEL_FS:.1f} ms)" in panel.bar_plot.toolTip()
+
+
+def test_legend_states_attribution_sum(qtbot, window_119):
+    window = window_119
+    panel = window.beat_detail_controller.panel
+    result = select_and_wait(qtbot, window, int(v_beats(window)[5]))
+
+    total = float(result.values.sum())
+    text = panel.attribution_legend.text()
+    assert f"add up to <b>{format_log_change(total)}</b>" in text
+    assert "the change in log p(V) from the dominant beat to this beat" in text
+    # Integrated gradients make the sum the change in log p(V), up to the Riemann-sum error.
+    attribution = result.attribution
+    change = attribution.log_probability - attribution.baseline_log_probability
+    assert abs(total - change) < 0.05 * abs(change)
+    assert f"= {format_log_change(change)}" in panel.attribution_legend.toolTip()
+    assert "from a flat line" not in panel.attribution_legend.toolTip()
+    assert panel.attribution_legend.isVisible()
+
+
+def test_weak_effect_axis_readable(qtbot, classified_window):
+    window = classified_window
+    panel = window.beat_detail_controller.panel
+    beat = 40
+    assert window.prediction.predicted[beat] == AAMI_CLASSES.index("N")
+    result = select_and_wait(qtbot, window, beat)
+    QtWidgets.QApplication.processEvents()
+
+    # A normal beat explained for N differs little from the dominant beat, so its bars are tiny.
+    assert np.abs(result.values).max() < 1e-3
+    values = check_effect_axis(panel, "N")
+    assert values[2] < 1e-3

@@ -372,10 +372,16 @@ def test_state_change_shown_in_heatmap(qtbot, classified_window):
     near = np.abs(overlay.state_sample - beat_sample) < 0.2 * window.record.fs
     assert np.nanmax(np.abs(overlay.difference[near])) > 0.05
     assert overlay.difference.shape[1] == len(window.prediction.neuron_names)
+    # Hatching outside the compared stretch means "not compared", not "no network input".
+    legend = window.heatmap_view.no_state_legend
+    assert legend.text() == "not compared"
+    assert "edits changed" in legend.toolTip()
+    assert legend.toolTip() in window.heatmap_view.plot.getViewBox().toolTip()
 
     controller.panel.state_change_check.setChecked(False)
     assert not overlay.image_item.isVisible()
     assert window.heatmap_view.image_item.isVisible()
+    assert legend.text() == "no network input"
 
 
 def test_move_and_delete_beat(qtbot, classified_window):
