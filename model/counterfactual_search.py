@@ -160,7 +160,7 @@ def _blend_start(model, ecg, rr, template, mask, target, bound, margin) -> jax.A
 
     A network whose synapses saturate can give no useful gradient at the
     recorded beat, although replacing an ectopic QRS by the patient's usual
-    one changes its answer. Blends of 10 %, 20 % ... 100 % are tried in one
+    one changes its output. Blends of 10 %, 20 % ... 100 % are tried in one
     batch and the first that wins is narrowed by bisection. Without a winning
     blend the search starts from no change.
     """
