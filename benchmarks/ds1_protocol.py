@@ -107,8 +107,7 @@ def summarise(names: list[str]) -> dict:
     fold_scores = [
         selection_score(confusion_matrix(label[fold == k], predicted[fold == k])) for k in np.unique(fold)
     ]
-    seconds = sum(float(np.load(RUN_DIR / f"{name}.npz")["seconds"]) for name in names)
-    return {"raw": raw, "tuned": tuned, "fold_scores": fold_scores, "seconds": seconds}
+    return {"raw": raw, "tuned": tuned, "fold_scores": fold_scores, "seconds": held_out.seconds}
 
 
 def report(names: list[str], ensembles: list[str]) -> None:

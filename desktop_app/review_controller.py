@@ -268,7 +268,7 @@ class ReviewController(QtCore.QObject):
         self.verdict_saved.emit(beat)
 
     def _bring_into_view(self, beat: int) -> None:
-        """Centre the waveform on `beat` when it is out of view, so the reviewer sees which beat a key acts on."""
+        """Centre the waveform on `beat` when it is out of view, so the reviewer can tell which beat a key acts on."""
         time_s = self.review.time_s(beat)
         start_s, end_s = self.window.lead_column.visible_range()
         if start_s <= time_s <= end_s:

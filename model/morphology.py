@@ -1,8 +1,8 @@
 """Scalar comparisons of a beat's shape with the record's dominant beat, computed inside the network.
 
 A ventricular beat differs from the patient's usual beat in QRS shape, width
-and size; a normal beat in atrial fibrillation comes early but keeps the
-usual QRS. Five numbers say how far each beat is from the dominant beat, so
+and size. A normal beat in atrial fibrillation comes early but keeps the
+usual QRS. Five numbers give how far each beat is from the dominant beat, so
 that the 19 neurons need not work them out from the raw difference channel.
 
 They are computed with jax.numpy from the same windows the network reads.

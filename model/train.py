@@ -334,6 +334,8 @@ class HeldOutLogits:
     """int8 (n_beats,): the fold whose model did not see each beat."""
     options: list[list[str]]
     """The training options of each run."""
+    seconds: float
+    """Training time of all the runs together."""
 
 
 def load_held_out(paths: list[Path]) -> HeldOutLogits:
@@ -342,13 +344,17 @@ def load_held_out(paths: list[Path]) -> HeldOutLogits:
     label, fold = runs[0]["label"], runs[0]["fold"]
     for path, other in zip(paths[1:], runs[1:]):
         if not (np.array_equal(other["label"], label) and np.array_equal(other["fold"], fold)):
-            raise ValueError(f"{path} was not made on the same beats and folds as {paths[0]}; they cannot be pooled.")
+            raise ValueError(
+                f"{path} was made on other beats or folds than {paths[0]}, so they cannot be pooled: "
+                "pass runs of the same DS1 protocol."
+            )
     probabilities = np.mean([np.exp(log_softmax(run["logits"].astype(np.float64))) for run in runs], axis=0)
     return HeldOutLogits(
         log_probabilities=np.log(np.maximum(probabilities, 1e-12)),
         label=label,
         fold=fold,
         options=[json.loads(str(run["options"])) for run in runs],
+        seconds=float(sum(float(run["seconds"]) for run in runs)),
     )
 
 

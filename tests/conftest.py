@@ -124,9 +124,8 @@ def open_and_wait(qtbot):
     return open_and_wait
 
 
-@pytest.fixture
-def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
-    """A main window showing MIT-BIH record 100, classified by the shipped model."""
+def new_main_window(qtbot, tmp_path: Path, width: int = 1280, height: int = 800):
+    """Create and show an empty main window whose settings live in `tmp_path`."""
     from PySide6 import QtCore
 
     from desktop_app.main_window import MainWindow
@@ -134,8 +133,15 @@ def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
     settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
-    window.resize(1280, 800)
+    window.resize(width, height)
     window.show()
+    return window
+
+
+@pytest.fixture
+def classified_window(qtbot, tmp_path: Path, mitdb_dir: Path):
+    """A main window showing MIT-BIH record 100, classified by the shipped model."""
+    window = new_main_window(qtbot, tmp_path)
     with qtbot.waitSignal(window.classification_finished, timeout=120_000):
         assert open_record_and_wait(qtbot, window, mitdb_dir / "100.hea")
     return window

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from conftest import open_record_and_wait
+from conftest import new_main_window, open_record_and_wait
 from model.records import AAMI_CLASSES
 
 N, V = AAMI_CLASSES.index("N"), AAMI_CLASSES.index("V")
@@ -19,13 +19,7 @@ CLASSIFY_TIMEOUT_MS = 120_000
 @pytest.fixture
 def window_233(qtbot, tmp_path: Path, mitdb_dir: Path):
     """A main window showing MIT-BIH record 233 (many V beats), classified by the shipped model."""
-    from desktop_app.main_window import MainWindow
-
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
+    window = new_main_window(qtbot, tmp_path, 1400, 900)
     with qtbot.waitSignal(window.classification_finished, timeout=120_000):
         assert open_record_and_wait(qtbot, window, mitdb_dir / "233.hea")
     return window
@@ -34,15 +28,9 @@ def window_233(qtbot, tmp_path: Path, mitdb_dir: Path):
 @pytest.fixture
 def unclassified_window(qtbot, tmp_path: Path, mitdb_dir: Path, monkeypatch: pytest.MonkeyPatch):
     """A main window showing MIT-BIH record 100 with its reference labels (classification cancelled)."""
-    from desktop_app.main_window import MainWindow
-
     # Reviews of the read-only records go to a per-user folder, kept inside the test.
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
+    window = new_main_window(qtbot, tmp_path, 1400, 900)
     with qtbot.waitSignal(window.classification_ended, timeout=CLASSIFY_TIMEOUT_MS) as ended:
         assert open_record_and_wait(qtbot, window, mitdb_dir / "100.hea", cancel_classification=True)
     assert ended.args == ["cancelled"], window.last_error

@@ -85,9 +85,9 @@ def test_premature_beats_have_short_relative_rr(mitdb_dir):
     assert rr_s[1, 0] == pytest.approx((record.beats.sample[1] - record.beats.sample[0]) / 360.0)
 
 
-def test_first_beat_is_not_premature_when_an_early_beat_follows(mitdb_dir):
+def test_first_beat_not_premature(mitdb_dir):
     # Record 119 opens with a sinus beat followed 0.54 s later by a ventricular
-    # beat; the sinus beat has no previous interval and must not look early.
+    # beat. The sinus beat has no previous interval, so it must not look early.
     record = load_record(mitdb_dir / "119.hea")
     assert record.beats.aami[1] == AAMI_CLASSES.index("V")
     features, _ = rr_features(record.beats.sample, record.fs, InputConfig())

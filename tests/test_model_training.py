@@ -64,10 +64,10 @@ def _protocol_run(path, logits, label, fold, options):
 
 
 def test_cross_fitted_offsets_come_from_the_other_folds(tmp_path):
-    # Fold 0 holds S beats whose S logit is 1 below N; fold 1 holds N beats
-    # with the same logits and a few clear S beats. Offsets tuned on fold 1
-    # cannot favour S, so fold 0's S beats stay N although an S offset tuned
-    # on fold 0 itself would fix them; fold 1 gets fold 0's S offset instead.
+    # Fold 0 contains S beats whose S logit is 1 below N. Fold 1 contains N
+    # beats with the same logits and a few clear S beats. Offsets tuned on
+    # fold 1 cannot favour S, so fold 0's S beats stay N although an S offset
+    # tuned on fold 0 itself would fix them. Fold 1 gets fold 0's S offset instead.
     label = np.array([S] * 50 + [N] * 50 + [S] * 5, dtype=np.int8)
     fold = np.array([0] * 50 + [1] * 50 + [1] * 5, dtype=np.int8)
     logits = np.zeros((len(label), 5), dtype=np.float32)
@@ -98,7 +98,7 @@ def test_pooled_runs_average_probabilities_and_refuse_other_beats(tmp_path):
     assert probabilities[0, N] == pytest.approx(probabilities[0, V])
 
     other = _protocol_run(tmp_path / "o.npz", sure_n, label, np.array([1, 0], np.int8), ["--seeds", "1"])
-    with pytest.raises(ValueError, match="same beats and folds"):
+    with pytest.raises(ValueError, match="other beats or folds"):
         load_held_out([first, other])
 
 
